@@ -1,0 +1,56 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from accounts.models import Invitation, Membership, Organisation, User
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("user",)
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    ordering = ("email",)
+    list_display = ("email", "full_name", "is_staff", "is_active", "date_joined")
+    list_filter = ("is_staff", "is_superuser", "is_active", "groups")
+    search_fields = ("email", "full_name")
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("个人信息"), {"fields": ("full_name", "phone", "affiliated_usccs")}),
+        (_("权限"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("时间"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),)
+    filter_horizontal = ("groups",)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "uscc", "org_type", "district", "contact_person", "contact_phone", "created_at")
+    list_filter = ("org_type", "district")
+    search_fields = ("name", "uscc", "contact_person")
+    readonly_fields = ("created_at", "updated_at")
+    inlines = (MembershipInline,)
+    fieldsets = (
+        (None, {"fields": ("uscc", "name", "org_type", "founded_on", "district", "registered_address")}),
+        (_("联系人"), {"fields": ("legal_representative", "contact_person", "contact_phone", "contact_email")}),
+        (_("收款账户"), {"fields": ("bank_name", "bank_account_number", "bank_account_name")}),
+        (_("时间"), {"fields": ("created_at", "updated_at")}),
+    )
+
+    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001, ANN201
+        # 统一社会信用代码注册后不可修改。
+        return (*self.readonly_fields, "uscc") if obj else self.readonly_fields
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("email", "organisation", "role", "invited_by", "created_at", "accepted_at")
+    search_fields = ("email", "organisation__name", "organisation__uscc")
+    list_select_related = ("organisation", "invited_by")
+    readonly_fields = ("token",)
+    autocomplete_fields = ("organisation", "invited_by")

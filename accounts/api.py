@@ -1,0 +1,128 @@
+"""Account endpoints of SPEC §8: API tokens and the applicant's organisation."""
+
+from django.contrib.auth import authenticate
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.models import Organisation
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(label=_("电子邮箱"))
+    password = serializers.CharField(label=_("密码"), style={"input_type": "password"}, trim_whitespace=False)
+
+
+class TokenView(APIView):
+    """Exchange an email address and password for an API token (login lockout applies)."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_scope = "token"
+
+    @extend_schema(
+        tags=["认证"],
+        request=TokenRequestSerializer,
+        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TokenRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # request= is required: django-axes counts failures per username and address from it.
+        user = authenticate(
+            request=request._request,
+            username=serializer.validated_data["username"].strip().lower(),
+            password=serializer.validated_data["password"],
+        )
+        if getattr(request._request, "axes_locked_out", False):
+            return Response(
+                {"code": "locked_out", "detail": str(_("登录失败次数过多，该账号已被暂时锁定，请15分钟后再试。")), "fields": {}},
+                status=status.HTTP_429_TOO_MANY_REQUESTS,
+            )
+        if user is None or not user.is_active:
+            return Response(
+                {"code": "invalid_credentials", "detail": str(_("邮箱或密码不正确")), "fields": {}},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        token, _created = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    org_type_label = serializers.CharField(source="get_org_type_display", read_only=True)
+    district_label = serializers.CharField(source="get_district_display", read_only=True)
+
+    class Meta:
+        model = Organisation
+        fields = (
+            "uscc",
+            "name",
+            "org_type",
+            "org_type_label",
+            "founded_on",
+            "district",
+            "district_label",
+            "registered_address",
+            "legal_representative",
+            "contact_person",
+            "contact_phone",
+            "contact_email",
+            "bank_name",
+            "bank_account_number",
+            "bank_account_name",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = ("uscc", "created_at", "updated_at")
+
+
+class OrganisationRegistrationSerializer(OrganisationSerializer):
+    class Meta(OrganisationSerializer.Meta):
+        read_only_fields = ("created_at", "updated_at")
+        extra_kwargs = {"uscc": {"validators": []}}
+
+
+class OrganisationView(APIView):
+    """The requesting user's organisation: read it, change it, or register one (POST)."""
+
+    permission_classes = [IsAuthenticated]
+
+    def _organisation(self, request: Request) -> Organisation:
+        membership = getattr(request.user, "membership", None)
+        if membership is None:
+            raise Http404
+        return membership.organisation
+
+    @extend_schema(tags=["申报单位"], responses=OrganisationSerializer)
+    def get(self, request: Request) -> Response:
+        return Response(OrganisationSerializer(self._organisation(request)).data)
+
+    @extend_schema(tags=["申报单位"], request=OrganisationSerializer, responses=OrganisationSerializer)
+    def patch(self, request: Request) -> Response:
+        organisation = self._organisation(request)
+        if "uscc" in request.data:
+            # Read-only in the serializer; say so instead of silently ignoring it.
+            services.update_organisation(organisation=organisation, actor=request.user, data={"uscc": request.data["uscc"]})
+        serializer = OrganisationSerializer(organisation, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        organisation = services.update_organisation(
+            organisation=organisation, actor=request.user, data=serializer.validated_data
+        )
+        return Response(OrganisationSerializer(organisation).data)
+
+    @extend_schema(
+        tags=["申报单位"], request=OrganisationRegistrationSerializer, responses={201: OrganisationSerializer}
+    )
+    def post(self, request: Request) -> Response:
+        serializer = OrganisationRegistrationSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        organisation = services.register_organisation(actor=request.user, uscc=data.pop("uscc"), **data)
+        return Response(OrganisationSerializer(organisation).data, status=status.HTTP_201_CREATED)

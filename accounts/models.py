@@ -1,0 +1,235 @@
+"""Users, applicant organisations (申报单位) and their memberships."""
+
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models.functions import Upper
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from accounts.rules import validate_uscc
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra: object) -> "User":
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> "User":
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> "User":
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in with an email address: an applicant's member or a bureau staff member."""
+
+    email = models.EmailField(_("电子邮箱"), unique=True)
+    full_name = models.CharField(_("姓名"), max_length=50, blank=True)
+    phone = models.CharField(_("手机号码"), max_length=20, blank=True)
+    is_staff = models.BooleanField(
+        _("工作人员"), default=False, help_text=_("勾选后可登录管理后台（受理、评审、审定、财务、系统管理）。")
+    )
+    is_active = models.BooleanField(_("有效"), default=True)
+    date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
+    # USCCs of organisations a reviewer is affiliated with (conflict of interest, used by review).
+    affiliated_usccs = models.TextField(
+        _("关联单位统一社会信用代码"), blank=True, help_text=_("评审专家填写：任职或有利害关系的单位，每行一个。")
+    )
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return f"{self.full_name}（{self.email}）" if self.full_name else self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def organisation(self) -> "Organisation | None":
+        membership = getattr(self, "membership", None)
+        return membership.organisation if membership else None
+
+
+class OrganisationType(models.TextChoices):
+    ENTERPRISE = "enterprise", _("企业")
+    PUBLIC_INSTITUTION = "public_institution", _("事业单位")
+    SOCIAL_ORGANISATION = "social_organisation", _("社会团体")
+    PRIVATE_NON_ENTERPRISE = "private_non_enterprise", _("民办非企业单位")
+    OTHER = "other", _("其他")
+
+
+class District(models.TextChoices):
+    FUTIAN = "futian", _("福田区")
+    LUOHU = "luohu", _("罗湖区")
+    NANSHAN = "nanshan", _("南山区")
+    YANTIAN = "yantian", _("盐田区")
+    BAOAN = "baoan", _("宝安区")
+    LONGGANG = "longgang", _("龙岗区")
+    LONGHUA = "longhua", _("龙华区")
+    PINGSHAN = "pingshan", _("坪山区")
+    GUANGMING = "guangming", _("光明区")
+    DAPENG = "dapeng", _("大鹏新区")
+    SHENSHAN = "shenshan", _("深汕特别合作区")
+    OUTSIDE = "outside", _("非深圳")
+
+
+phone_validator = RegexValidator(
+    r"^[0-9+\-() ]{7,20}$", message=_("请输入有效的电话号码，例如 0755-88888888 或 13800138000"), code="phone_invalid"
+)
+bank_account_validator = RegexValidator(
+    r"^[0-9]{8,30}$", message=_("银行账号应为8至30位数字，不含空格"), code="bank_account_invalid"
+)
+
+
+class Organisation(models.Model):
+    """An applicant organisation (申报单位), registered once by its 统一社会信用代码."""
+
+    uscc = models.CharField(
+        _("统一社会信用代码"),
+        max_length=18,
+        unique=True,
+        validators=[validate_uscc],
+        help_text=_("18位，见营业执照或登记证书；注册后不可修改。"),
+        error_messages={"unique": _("该统一社会信用代码已注册，请联系本单位管理员邀请您加入")},
+    )
+    name = models.CharField(_("单位名称"), max_length=200, help_text=_("与营业执照一致。"))
+    org_type = models.CharField(_("单位类型"), max_length=30, choices=OrganisationType.choices)
+    founded_on = models.DateField(_("成立日期"))
+    district = models.CharField(_("注册所在区"), max_length=20, choices=District.choices)
+    registered_address = models.CharField(_("注册地址"), max_length=300)
+    legal_representative = models.CharField(_("法定代表人"), max_length=50)
+    contact_person = models.CharField(_("联系人"), max_length=50)
+    contact_phone = models.CharField(_("联系电话"), max_length=20, validators=[phone_validator])
+    contact_email = models.EmailField(_("联系邮箱"))
+    bank_name = models.CharField(_("开户银行"), max_length=100, blank=True, help_text=_("写到支行，例如 中国银行深圳福田支行。"))
+    bank_account_number = models.CharField(
+        _("银行账号"), max_length=30, blank=True, validators=[bank_account_validator]
+    )
+    bank_account_name = models.CharField(
+        _("账户名称"), max_length=200, blank=True, help_text=_("必须与单位名称完全一致，否则无法拨付。")
+    )
+    created_at = models.DateTimeField(_("注册时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    history = HistoricalRecords(verbose_name=_("申报单位变更记录"))
+
+    class Meta:
+        verbose_name = _("申报单位")
+        verbose_name_plural = _("申报单位")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Upper("uscc"), name="organisation_uscc_unique_ci"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_in_shenzhen(self) -> bool:
+        return self.district != District.OUTSIDE
+
+    @property
+    def has_complete_bank_account(self) -> bool:
+        return bool(self.bank_name and self.bank_account_number and self.bank_account_name == self.name)
+
+    @property
+    def masked_bank_account(self) -> str:
+        number = self.bank_account_number
+        if len(number) <= 8:
+            return number
+        return f"{number[:4]} **** **** {number[-4:]}"
+
+
+class MembershipRole(models.TextChoices):
+    ADMIN = "admin", _("管理员")
+    HANDLER = "handler", _("经办人")
+    FINANCE = "finance", _("财务联系人")
+
+
+class Membership(models.Model):
+    """A user's place in an organisation; a user belongs to at most one organisation."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership", verbose_name=_("用户")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("申报单位")
+    )
+    role = models.CharField(_("角色"), max_length=20, choices=MembershipRole.choices, default=MembershipRole.HANDLER)
+    created_at = models.DateTimeField(_("加入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("单位成员")
+        verbose_name_plural = _("单位成员")
+        ordering = ["organisation", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} · {self.user} · {self.get_role_display()}"
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == MembershipRole.ADMIN
+
+
+def _invitation_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _invitation_expiry() -> datetime:
+    return timezone.now() + timedelta(days=7)
+
+
+class Invitation(models.Model):
+    """An organisation administrator's invitation for an email address to join as a member."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("申报单位")
+    )
+    email = models.EmailField(_("被邀请人邮箱"))
+    role = models.CharField(_("角色"), max_length=20, choices=MembershipRole.choices, default=MembershipRole.HANDLER)
+    token = models.CharField(max_length=64, unique=True, default=_invitation_token, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("邀请人")
+    )
+    created_at = models.DateTimeField(_("邀请时间"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("有效期至"), default=_invitation_expiry)
+    accepted_at = models.DateTimeField(_("接受时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("成员邀请")
+        verbose_name_plural = _("成员邀请")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} → {self.email}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()

@@ -1,0 +1,85 @@
+"""Bureau staff roles: the Django groups and their model permissions, defined in code.
+
+``manage.py sync_roles`` creates or updates the groups from this table (idempotent). Later apps
+add their models' permissions here, so that one table says who may do what in the admin.
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Role:
+    key: str
+    group_name: str
+    description: str
+    # "app_label.codename" strings; "app_label.*" grants every permission of the app.
+    permissions: tuple[str, ...]
+
+
+VIEW_CATALOGUE = (
+    "programs.view_program",
+    "programs.view_tier",
+    "programs.view_call",
+    "programs.view_programbudget",
+    "programs.view_organisationannualcap",
+    "programs.view_attachmentrequirement",
+    "programs.view_formfield",
+    "programs.view_scoringcriterion",
+)
+
+INTAKE = Role(
+    key="intake",
+    group_name="受理员",
+    description=str(_("受理、形式审查、核实、退回补正")),
+    permissions=(*VIEW_CATALOGUE, "accounts.view_organisation", "accounts.view_membership"),
+)
+EXPERT = Role(
+    key="expert",
+    group_name="评审专家",
+    description=str(_("对分配的申报进行评分")),
+    permissions=("programs.view_program", "programs.view_scoringcriterion"),
+)
+APPROVER = Role(
+    key="approver",
+    group_name="审定人",
+    description=str(_("审定、资金分配、公示与异议处理")),
+    permissions=(*VIEW_CATALOGUE, "accounts.view_organisation", "accounts.view_membership"),
+)
+FINANCE = Role(
+    key="finance",
+    group_name="财务人员",
+    description=str(_("拨付批次、导出与到账登记")),
+    permissions=(*VIEW_CATALOGUE, "accounts.view_organisation"),
+)
+ADMINISTRATOR = Role(
+    key="administrator",
+    group_name="系统管理员",
+    description=str(_("配置资助项目、批次、预算与上限，管理工作人员账号")),
+    permissions=(
+        "programs.*",
+        "accounts.view_organisation",
+        "accounts.change_organisation",
+        "accounts.view_membership",
+        "accounts.add_membership",
+        "accounts.change_membership",
+        "accounts.delete_membership",
+        "accounts.view_user",
+        "accounts.add_user",
+        "accounts.change_user",
+        "auth.view_group",
+    ),
+)
+
+ROLES: tuple[Role, ...] = (INTAKE, EXPERT, APPROVER, FINANCE, ADMINISTRATOR)
+ROLES_BY_KEY = {role.key: role for role in ROLES}
+
+
+def user_has_role(user: object, role: Role) -> bool:
+    """Return whether a user is in a role's group (superusers hold every role)."""
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_staff", False):
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    return any(group.name == role.group_name for group in user.groups.all())

@@ -1,0 +1,1 @@
+"""applications: built by a later issue (see README)."""

@@ -1,0 +1,148 @@
+"""Seed the demo: an open call with budgets, two applicant organisations and one user per staff role."""
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import services as account_services
+from accounts.models import District, Organisation, OrganisationType, User
+from accounts.roles import ADMINISTRATOR, APPROVER, EXPERT, FINANCE, INTAKE, Role
+from accounts.rules import build_uscc
+from programs.models import Call, Program, ProgramBudget
+
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published demo credential, refused under production settings
+
+STAFF: tuple[tuple[str, str, Role | None], ...] = (
+    ("intake@demo.local", "受理员 李明", INTAKE),
+    ("expert1@demo.local", "评审专家 王芳", EXPERT),
+    ("expert2@demo.local", "评审专家 陈刚", EXPERT),
+    ("approver@demo.local", "审定人 张伟", APPROVER),
+    ("finance1@demo.local", "财务人员 刘洋", FINANCE),
+    ("finance2@demo.local", "财务人员 赵丽", FINANCE),
+    ("admin@demo.local", "系统管理员 周强", ADMINISTRATOR),
+)
+
+# (admin email, USCC body without check character, name, district, type, founded)
+ORGANISATIONS = (
+    ("applicant1@demo.local", "91440300MA5FPC011", "深圳市鹏城精密制造有限公司", District.NANSHAN, OrganisationType.ENTERPRISE,
+     date(2012, 5, 18)),
+    ("applicant2@demo.local", "91440300MA5GRN022", "深圳市湾区绿色认证科技有限公司", District.BAOAN,
+     OrganisationType.ENTERPRISE, date(2016, 9, 1)),
+)
+SAMPLE_ORGANISATIONS = (
+    ("sample1@demo.local", "91440300MA5HTK033", "深圳市前海计量检测研究院有限公司", District.NANSHAN,
+     OrganisationType.ENTERPRISE, date(2009, 3, 12)),
+    ("sample2@demo.local", "51440300MJL123044", "深圳市质量品牌促进会", District.FUTIAN, OrganisationType.SOCIAL_ORGANISATION,
+     date(2005, 11, 8)),
+    ("sample3@demo.local", "12440300455860055", "深圳市标准技术研究院（示例）", District.FUTIAN,
+     OrganisationType.PUBLIC_INSTITUTION, date(1998, 6, 30)),
+)
+
+BUDGETS_WAN = {"P8-1": 600, "P8-2": 300, "P8-3": 200, "P9-1": 300, "P9-2": 500, "P9-3": 200, "P10-1": 1000,
+               "P10-2": 300, "P10-3": 500}
+
+
+def _user(email: str, full_name: str, *, is_staff: bool = False) -> tuple[User, bool]:
+    user = User.objects.filter(email=email).first()
+    created = user is None
+    if created:
+        user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=full_name, is_staff=is_staff)
+    EmailAddress.objects.update_or_create(
+        user=user, email=email, defaults={"verified": True, "primary": True}
+    )
+    return user, created
+
+
+class Command(BaseCommand):
+    help = "Create the demo call, two applicant organisations and one user per staff role (idempotent)."
+
+    def add_arguments(self, parser) -> None:  # noqa: ANN001
+        parser.add_argument("--with-samples", action="store_true", help="Add further sample organisations.")
+
+    @transaction.atomic
+    def handle(self, *args: object, **options: object) -> None:
+        if not getattr(settings, "DEMO_SEED_ALLOWED", False):
+            raise CommandError("seed_demo refuses to run with these settings (DEMO_SEED_ALLOWED is off, e.g. production).")
+        programs = list(Program.objects.order_by("sort_order", "code"))
+        if not programs:
+            call_command("seed_programs", stdout=self.stdout)
+            programs = list(Program.objects.order_by("sort_order", "code"))
+        call_command("sync_roles", stdout=self.stdout)
+
+        created_users = 0
+        for email, full_name, role in STAFF:
+            user, created = _user(email, full_name, is_staff=True)
+            created_users += created
+            if role:
+                user.groups.add(Group.objects.get(name=role.group_name))
+
+        organisations = ORGANISATIONS + (SAMPLE_ORGANISATIONS if options["with_samples"] else ())
+        for email, body, name, district, org_type, founded in organisations:
+            user, created = _user(email, f"{name[3:7]} 经办人")
+            created_users += created
+            uscc = build_uscc(body)
+            if Organisation.objects.filter(uscc=uscc).exists():
+                continue
+            account_services.register_organisation(
+                actor=user,
+                uscc=uscc,
+                name=name,
+                org_type=org_type,
+                founded_on=founded,
+                district=district,
+                registered_address=f"深圳市{District(district).label}科技园路{len(name)}号",
+                legal_representative="王建国",
+                contact_person=user.full_name,
+                contact_phone="0755-86000000",
+                contact_email=email,
+                bank_name="中国银行深圳分行营业部",
+                bank_account_number=f"745300{body[-3:]}0000012",
+                bank_account_name=name,
+            )
+
+        call = self._demo_call(programs)
+        self.stdout.write(
+            f"seed_demo: call “{call.title}” open until {timezone.localtime(call.closes_at):%Y-%m-%d %H:%M}; "
+            f"{created_users} users created; {Organisation.objects.count()} organisations."
+        )
+        self.stdout.write("Demo accounts (password demo-pass-2026):")
+        for email, full_name, _role in STAFF:
+            self.stdout.write(f"  {email:<24} {full_name}")
+        for email, _body, name, *_rest in organisations:
+            self.stdout.write(f"  {email:<24} {name} 管理员")
+
+    def _demo_call(self, programs: list[Program]) -> Call:
+        today = timezone.localdate()
+        tz = timezone.get_current_timezone()
+        year = today.year
+        title = f"{year}年度质量品牌领域专项资金申报"
+        call = Call.objects.filter(year=year, title=title).first()
+        closes_at = datetime.combine(today + timedelta(days=30), time(18, 0), tzinfo=tz)
+        if call is None:
+            call = Call(
+                year=year,
+                title=title,
+                opens_at=datetime.combine(today - timedelta(days=7), time(9, 0), tzinfo=tz),
+                closes_at=closes_at,
+                publicity_working_days=5,
+                report_due_months=12,
+                description="本批次受理九个资助项目的申报。请在截止时间前完成提交，逾期系统不再受理。",
+            )
+            call.full_clean()
+            call.save()
+        elif call.closes_at <= timezone.now():
+            # Keep the demo usable when it is seeded again weeks later.
+            call.closes_at = closes_at
+            call.save(update_fields=["closes_at"])
+        call.programs.set(programs)
+        for program in programs:
+            amount = Decimal(BUDGETS_WAN.get(program.code, 300)) * 10000
+            ProgramBudget.objects.get_or_create(program=program, year=year, defaults={"amount": amount})
+        return call

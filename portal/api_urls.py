@@ -1,0 +1,20 @@
+"""REST API v1 (SPEC §8). Each app contributes its views from ``<app>/api.py``."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from accounts.api import OrganisationView, TokenView
+from programs.api import CallViewSet, ProgramViewSet
+
+router = SimpleRouter()
+router.register("programs", ProgramViewSet, basename="program")
+router.register("calls", CallViewSet, basename="call")
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="token"),
+    path("organisation/", OrganisationView.as_view(), name="organisation"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("", include(router.urls)),
+]

@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+admin.site.site_header = _("质量品牌专项资金 · 管理后台")
+admin.site.site_title = _("质量品牌专项资金管理后台")
+admin.site.index_title = _("工作台")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("me/", include("accounts.urls")),
+    path("programs/", include("programs.urls")),
+    path("api/v1/", include(("portal.api_urls", "api"), namespace="api")),
+    path("", include("core.urls")),
+]

@@ -1,0 +1,1 @@
+"""review: built by a later issue (see README)."""
