@@ -29,6 +29,9 @@ class OrganisationRegistrationForm(forms.ModelForm):
         # Uniqueness is decided by the service inside its transaction, with a clear code.
         return None
 
+    def validate_constraints(self) -> None:
+        return None
+
 
 class OrganisationProfileForm(forms.ModelForm):
     class Meta:

@@ -145,7 +145,12 @@ class Organisation(models.Model):
         verbose_name_plural = _("申报单位")
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(Upper("uscc"), name="organisation_uscc_unique_ci"),
+            models.UniqueConstraint(
+                Upper("uscc"),
+                name="organisation_uscc_unique_ci",
+                violation_error_code="uscc_taken",
+                violation_error_message=_("该统一社会信用代码已注册，请联系本单位管理员邀请您加入"),
+            ),
         ]
 
     def __str__(self) -> str:

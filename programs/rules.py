@@ -11,13 +11,13 @@ from typing import Generic, TypeVar
 
 from django.utils.translation import gettext_lazy as _
 
-from core.money import to_wan
+from core.money import format_yuan, to_wan
 
 K = TypeVar("K", bound=Hashable)
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
-FACTOR_PLACES = Decimal("0.000001")
+FACTOR_DIGITS = 6
 
 REASON_YEARLY_CAP_REACHED = "yearly_cap_reached"
 REASON_ALREADY_FUNDED = "already_funded"
@@ -124,9 +124,7 @@ def compute_units(
         unit_amount = _money(unit.unit_amount, "unit_amount")
         key = normalise_unit_key(unit.key)
         if policy.claim_required and (unit.claim_amount is None or unit.claim_amount <= 0):
-            results.append(
-                UnitResult(unit.key, ZERO, REASON_CLAIM_MISSING, str(_("未填写实际发生费用，该项不予计算")))
-            )
+            results.append(UnitResult(unit.key, ZERO, REASON_CLAIM_MISSING, str(_("未填写实际发生费用，该项不予计算"))))
             continue
         if policy.funded_once and key:
             if key in funded:
@@ -143,7 +141,9 @@ def compute_units(
         cap = policy.max_units_per_year
         used = already.get(unit.tier_group, 0) + counted_per_group.get(unit.tier_group, 0)
         if cap is not None and used >= cap:
-            message = _("超过每年最多%(cap)d项的上限") if not unit.tier_group else _("超过该类别每年最多%(cap)d项的上限")
+            message = (
+                _("超过每年最多%(cap)d项的上限") if not unit.tier_group else _("超过该类别每年最多%(cap)d项的上限")
+            )
             results.append(UnitResult(unit.key, ZERO, REASON_YEARLY_CAP_REACHED, str(message) % {"cap": cap}))
             continue
         counted_per_group[unit.tier_group] = counted_per_group.get(unit.tier_group, 0) + 1
@@ -177,7 +177,7 @@ def apply_organisation_cap(
 ) -> list[CappedAmount]:
     """Cut an organisation's standard amounts of one year to its annual cap, in approval order.
 
-    申报指南：同一单位年度资助总额不超过设定上限（未设定则不限）。
+    单位年度资助总额上限（可选，未设定则不限；深圳市另一专项资金定为120万元）。
     ``standards`` must be in approval order; ``already_awarded`` is what the organisation has been awarded this year
     across the whole fund. The application that would pass the cap is cut to the headroom, later ones get 0; both
     carry reason code "organisation_cap_reached". ``cap=None`` turns the cap off.
@@ -187,7 +187,8 @@ def apply_organisation_cap(
         return [CappedAmount(amount) for amount in amounts]
     cap = _money(cap, "cap")
     headroom = max(cap - _money(already_awarded, "already_awarded"), ZERO)
-    reason = str(_("超过单位年度资助总额上限%(cap)s元")) % {"cap": to_wan(cap) if cap >= 10000 else cap}
+    shown_cap = f"{to_wan(cap) if cap % 100 == 0 else format_yuan(cap)}元"
+    reason = str(_("超过单位年度资助总额上限%(cap)s")) % {"cap": shown_cap}
     results: list[CappedAmount] = []
     for amount in amounts:
         if amount <= headroom:
@@ -203,7 +204,7 @@ def apply_organisation_cap(
 class Allocation(Generic[K]):
     """The outcome of one allocation run for a program and year (足额或折算)."""
 
-    factor: Decimal | None  # None when fully funded; else budget / total standard, 6 places, for display
+    factor: Decimal | None  # None when fully funded; else budget / total standard truncated to 6 places, for display
     fully_funded: bool
     total_standard: Decimal
     total_allocated: Decimal
@@ -215,24 +216,22 @@ def allocate(standards: Mapping[K, Decimal], budget: Decimal) -> Allocation[K]:
 
     2023年申报指南：“按项目资助年度总额控制的原则，根据项目审核数量足额或折算分配”。
     When Σ standard ≤ budget every key gets its standard amount. Otherwise each gets
-    floor(standard × budget / Σ standard) to the whole yuan, computed exactly in integers (never with the rounded
-    ``factor``), so the total never exceeds the budget; the remainder of less than 1 yuan per application stays
-    unallocated. Raise ValueError for a negative amount or one finer than a fen.
+    floor(standard × budget / Σ standard) to the whole yuan, computed exactly in integers (never with ``factor``,
+    which is truncated to 6 places for display), so the total never exceeds the budget; less than 1 yuan per
+    application stays unallocated. Raise ValueError for a negative amount or one finer than a fen.
     """
     budget = _money(budget, "budget")
     checked = {key: _money(standard, "standard") for key, standard in standards.items()}
     total = sum(checked.values(), ZERO)
     if total <= budget:
-        return Allocation(
-            factor=None, fully_funded=True, total_standard=total, total_allocated=total, amounts=checked
-        )
+        return Allocation(factor=None, fully_funded=True, total_standard=total, total_allocated=total, amounts=checked)
     budget_fen, total_fen = _fen(budget), _fen(total)
     amounts = {
         key: Decimal((_fen(standard) * budget_fen) // (total_fen * 100)).quantize(CENT)
         for key, standard in checked.items()
     }
     return Allocation(
-        factor=(budget / total).quantize(FACTOR_PLACES, rounding=ROUND_DOWN),
+        factor=Decimal(budget_fen * 10**FACTOR_DIGITS // total_fen).scaleb(-FACTOR_DIGITS),
         fully_funded=False,
         total_standard=total,
         total_allocated=sum(amounts.values(), ZERO),

@@ -147,6 +147,9 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[质量品牌专项资金] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
 ACCOUNT_SESSION_REMEMBER = False
+# django-axes alone decides login lockout (per username and address, with a Chinese message), so
+# allauth's own failed-login limit is off; its other limits (sign-up, password reset) stay.
+ACCOUNT_RATE_LIMITS = {"login_failed": None}
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))

@@ -1,0 +1,185 @@
+"""Load the nine funding items of the draft 操作规程 (programs/seed_data.py) into the catalogue."""
+
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import models, transaction
+
+from programs.models import AttachmentRequirement, FormField, Program, ScoringCriterion, Tier
+from programs.seed_data import CHILD_FIELDS, PROGRAMS, ProgramSeed
+
+
+@dataclass(frozen=True)
+class Child:
+    """A kind of row hanging off a program, the seed attribute listing it and the field naming it in its program."""
+
+    attr: str
+    model: type[models.Model]
+    key: str
+
+
+CHILDREN = (
+    Child("tiers", Tier, "code"),
+    Child("attachments", AttachmentRequirement, "kind"),
+    Child("form_fields", FormField, "name"),
+    Child("criteria", ScoringCriterion, "name"),
+)
+
+
+@dataclass
+class SeedResult:
+    created: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    edited: list[str] = field(default_factory=list)
+    reset: list[str] = field(default_factory=list)
+    kept_rows: list[str] = field(default_factory=list)
+
+
+def program_values(seed: ProgramSeed) -> dict[str, Any]:
+    """Return the Program field values of a seed, without its code."""
+    values = {f.name: getattr(seed, f.name) for f in fields(seed) if f.name not in (*CHILD_FIELDS, "code")}
+    values["applicant_types"] = list(seed.applicant_types)
+    return values
+
+
+def child_values(seed: ProgramSeed, child: Child) -> list[dict[str, Any]]:
+    """Return the field values of a seed's children of one kind, numbered in seed order."""
+    return [{**asdict(item), "sort_order": position} for position, item in enumerate(getattr(seed, child.attr), 1)]
+
+
+def _differs(obj: models.Model, values: dict[str, Any]) -> bool:
+    return any(getattr(obj, name) != value for name, value in values.items())
+
+
+def _rows(program: Program, child: Child) -> list[models.Model]:
+    return list(child.model._default_manager.filter(program=program).order_by("pk"))
+
+
+def _save(obj: models.Model) -> None:
+    obj.full_clean()
+    obj.save()
+
+
+def _is_referenced(row: models.Model) -> bool:
+    """Tell whether other rows (an application's units, say) point at this one, so deleting it would lose data."""
+    for relation in row._meta.get_fields():
+        if not (relation.is_relation and relation.auto_created and not relation.concrete):
+            continue
+        if getattr(relation, "on_delete", None) is models.DO_NOTHING:  # history tables
+            continue
+        if relation.related_model._base_manager.filter(**{relation.field.name: row}).exists():
+            return True
+    return False
+
+
+def is_in_sync(program: Program, seed: ProgramSeed) -> bool:
+    """Tell whether a program and all its children still hold exactly the seed values."""
+    if _differs(program, program_values(seed)):
+        return False
+    for child in CHILDREN:
+        rows = _rows(program, child)
+        wanted = child_values(seed, child)
+        by_key = {getattr(row, child.key): row for row in rows}
+        if len(rows) != len(wanted) or len(by_key) != len(rows):
+            return False
+        for values in wanted:
+            row = by_key.get(values[child.key])
+            if row is None or _differs(row, values):
+                return False
+    return True
+
+
+def create_program(seed: ProgramSeed) -> Program:
+    program = Program(code=seed.code, **program_values(seed))
+    _save(program)
+    for child in CHILDREN:
+        for values in child_values(seed, child):
+            _save(child.model(program=program, **values))
+    return program
+
+
+def reset_program(program: Program, seed: ProgramSeed) -> list[str]:
+    """Bring a program and its children back to the seed values; return the extra rows kept because they are in use.
+
+    Rows only an administrator added are deleted, unless other rows refer to them (then they are kept and reported).
+    Only rows that differ are saved, so an unchanged row gets no history entry.
+    """
+    kept: list[str] = []
+    seeded = program_values(seed)
+    if _differs(program, seeded):
+        for name, value in seeded.items():
+            setattr(program, name, value)
+        _save(program)
+    for child in CHILDREN:
+        wanted = child_values(seed, child)
+        wanted_keys = {item[child.key] for item in wanted}
+        by_key: dict[str, models.Model] = {}
+        for row in _rows(program, child):
+            key = getattr(row, child.key)
+            if key in wanted_keys and key not in by_key:
+                by_key[key] = row
+            elif _is_referenced(row):
+                kept.append(f"{program.code} {child.model._meta.verbose_name} “{key}”")
+            else:
+                row.delete()
+        for values in wanted:
+            row = by_key.get(values[child.key])
+            if row is None:
+                _save(child.model(program=program, **values))
+            elif _differs(row, values):
+                for name, value in values.items():
+                    setattr(row, name, value)
+                _save(row)
+    return kept
+
+
+@transaction.atomic
+def seed_programs(*, reset: bool = False) -> SeedResult:
+    """Create the seeded programs that are missing; with `reset`, restore those an administrator has changed.
+
+    Raise ValidationError when a seed value fails the models' validation (nothing is written then).
+    """
+    result = SeedResult()
+    for seed in PROGRAMS:
+        program = Program.objects.select_for_update().filter(code=seed.code).first()
+        if program is None:
+            create_program(seed)
+            result.created.append(seed.code)
+        elif is_in_sync(program, seed):
+            result.unchanged.append(seed.code)
+        elif reset:
+            result.kept_rows += reset_program(program, seed)
+            result.reset.append(seed.code)
+        else:
+            result.edited.append(seed.code)
+    return result
+
+
+class Command(BaseCommand):
+    help = (
+        "Load the nine funding items of the operating rules (P8-1 … P10-3) with their tiers, attachment "
+        "requirements, form fields and scoring criteria. Idempotent: programs that already exist are left alone, "
+        "even when an administrator has edited them, unless --reset is given."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--reset",
+            action="store_true",
+            help="Bring seeded programs that were edited back to the seed values (fields and children).",
+        )
+
+    def handle(self, *args: object, **options: Any) -> None:
+        result = seed_programs(reset=options["reset"])
+        parts = [f"{len(result.created)} created", f"{len(result.unchanged)} unchanged"]
+        if result.reset:
+            parts.append(f"{len(result.reset)} reset: {', '.join(result.reset)}")
+        if result.edited:
+            parts.append(
+                f"{len(result.edited)} edited and left alone: {', '.join(result.edited)}; use --reset to restore"
+            )
+        tiers = Tier.objects.filter(program__code__in=[seed.code for seed in PROGRAMS]).count()
+        self.stdout.write(f"seed_programs: {len(PROGRAMS)} programs ({', '.join(parts)}), {tiers} tiers")
+        for row in result.kept_rows:
+            self.stderr.write(self.style.WARNING(f"seed_programs: kept {row}, which existing records refer to"))

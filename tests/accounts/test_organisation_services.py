@@ -1,0 +1,192 @@
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from accounts import services
+from accounts.models import Invitation, Membership, MembershipRole, Organisation
+from accounts.rules import build_uscc
+from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+VALID_USCC = build_uscc("91440300MA5FPC011")
+
+
+def profile(**overrides: object) -> dict:
+    data = {
+        "name": "深圳市鹏城精密制造有限公司",
+        "org_type": "enterprise",
+        "founded_on": date(2012, 5, 18),
+        "district": "nanshan",
+        "registered_address": "深圳市南山区科技园",
+        "legal_representative": "王建国",
+        "contact_person": "李四",
+        "contact_phone": "0755-86000000",
+        "contact_email": "contact@example.cn",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_registering_an_organisation_makes_the_actor_its_administrator():
+    user = UserFactory()
+
+    organisation = services.register_organisation(actor=user, uscc=VALID_USCC.lower(), **profile())
+
+    assert organisation.uscc == VALID_USCC
+    membership = Membership.objects.get(user=user)
+    assert membership.organisation == organisation
+    assert membership.role == MembershipRole.ADMIN
+
+
+@pytest.mark.parametrize(
+    ("uscc", "code"),
+    [
+        ("12345", "uscc_invalid_format"),
+        ("91440300MA5FPC01I0", "uscc_invalid_format"),
+        (VALID_USCC[:-1] + ("0" if VALID_USCC[-1] != "0" else "1"), "uscc_invalid_check"),
+    ],
+)
+def test_an_invalid_uscc_is_refused_and_nothing_is_saved(uscc, code):
+    user = UserFactory()
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.register_organisation(actor=user, uscc=uscc, **profile())
+
+    assert code in [e.code for e in excinfo.value.error_list] or code in str(excinfo.value.error_dict)
+    assert Organisation.objects.count() == 0
+    assert Membership.objects.count() == 0
+
+
+def test_a_uscc_already_registered_is_refused_with_uscc_taken():
+    services.register_organisation(actor=UserFactory(), uscc=VALID_USCC, **profile())
+    latecomer = UserFactory()
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.register_organisation(actor=latecomer, uscc=VALID_USCC.lower(), **profile(name="另一家公司"))
+
+    assert excinfo.value.error_dict["uscc"][0].code == "uscc_taken"
+    assert Organisation.objects.count() == 1
+    assert not Membership.objects.filter(user=latecomer).exists()
+
+
+def test_a_member_cannot_register_a_second_organisation():
+    membership = MembershipFactory()
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.register_organisation(actor=membership.user, uscc=build_uscc("91440300MA5GRN022"), **profile())
+
+    assert excinfo.value.code == "already_member"
+    assert Organisation.objects.count() == 1
+
+
+def test_a_bank_account_name_other_than_the_organisation_name_is_refused():
+    user = UserFactory()
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.register_organisation(
+            actor=user,
+            uscc=VALID_USCC,
+            **profile(bank_name="中国银行", bank_account_number="745300012345678", bank_account_name="别的公司"),
+        )
+
+    assert excinfo.value.error_dict["bank_account_name"][0].code == "account_name_mismatch"
+    assert Organisation.objects.count() == 0
+
+
+def test_updating_the_profile_keeps_the_uscc_and_refuses_to_change_it():
+    membership = MembershipFactory()
+    organisation = membership.organisation
+    original = organisation.uscc
+
+    services.update_organisation(organisation=organisation, actor=membership.user, data={"contact_person": "赵六"})
+    with pytest.raises(ValidationError) as excinfo:
+        services.update_organisation(
+            organisation=organisation, actor=membership.user, data={"uscc": build_uscc("91440300MA5GRN022")}
+        )
+
+    organisation.refresh_from_db()
+    assert organisation.contact_person == "赵六"
+    assert organisation.uscc == original
+    assert excinfo.value.error_dict["uscc"][0].code == "uscc_immutable"
+
+
+def test_a_non_member_cannot_update_an_organisation():
+    organisation = OrganisationFactory()
+
+    with pytest.raises(PermissionDenied):
+        services.update_organisation(organisation=organisation, actor=UserFactory(), data={"contact_person": "X"})
+
+    organisation.refresh_from_db()
+    assert organisation.contact_person != "X"
+
+
+def test_profile_history_records_who_changed_the_bank_account():
+    membership = MembershipFactory()
+    organisation = membership.organisation
+
+    services.update_organisation(
+        organisation=organisation, actor=membership.user, data={"bank_account_number": "6222000011112222"}
+    )
+
+    latest = organisation.history.latest()
+    assert latest.bank_account_number == "6222000011112222"
+    assert latest.history_change_reason == "update_organisation"
+
+
+def test_an_invited_user_joins_with_the_invited_role():
+    admin = MembershipFactory(role=MembershipRole.ADMIN)
+    invitee = UserFactory(email="newcomer@example.cn")
+
+    invitation = services.invite_member(
+        organisation=admin.organisation, actor=admin.user, email="NewComer@example.cn", role=MembershipRole.FINANCE
+    )
+    membership = services.accept_invitation(invitation=invitation, actor=invitee)
+
+    assert membership.organisation == admin.organisation
+    assert membership.role == MembershipRole.FINANCE
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is not None
+
+
+def test_an_invitation_cannot_be_accepted_by_another_address_or_twice():
+    admin = MembershipFactory()
+    invitation = services.invite_member(
+        organisation=admin.organisation, actor=admin.user, email="a@example.cn", role=MembershipRole.HANDLER
+    )
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.accept_invitation(invitation=invitation, actor=UserFactory(email="b@example.cn"))
+    assert excinfo.value.code == "invitation_invalid"
+
+    services.accept_invitation(invitation=invitation, actor=UserFactory(email="a@example.cn"))
+    with pytest.raises(ValidationError):
+        services.accept_invitation(invitation=invitation, actor=UserFactory(email="A@example.cn".lower() + "x"))
+    assert Membership.objects.filter(organisation=admin.organisation).count() == 2
+
+
+def test_only_administrators_invite_and_remove_members():
+    admin = MembershipFactory(role=MembershipRole.ADMIN)
+    handler = MembershipFactory(organisation=admin.organisation, role=MembershipRole.HANDLER)
+
+    with pytest.raises(PermissionDenied):
+        services.invite_member(
+            organisation=admin.organisation, actor=handler.user, email="x@example.cn", role=MembershipRole.HANDLER
+        )
+    with pytest.raises(PermissionDenied):
+        services.remove_member(membership=admin, actor=handler.user)
+
+    assert Invitation.objects.count() == 0
+    services.remove_member(membership=handler, actor=admin.user)
+    assert list(Membership.objects.values_list("pk", flat=True)) == [admin.pk]
+
+
+def test_the_last_administrator_cannot_be_removed():
+    admin = MembershipFactory(role=MembershipRole.ADMIN)
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.remove_member(membership=admin, actor=admin.user)
+
+    assert excinfo.value.code == "last_admin"
+    assert Membership.objects.filter(pk=admin.pk).exists()
