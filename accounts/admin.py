@@ -42,7 +42,7 @@ class OrganisationAdmin(SimpleHistoryAdmin):
         (_("时间"), {"fields": ("created_at", "updated_at")}),
     )
 
-    def get_readonly_fields(self, request, obj=None):  # noqa: ANN001, ANN201
+    def get_readonly_fields(self, request, obj=None):
         # 统一社会信用代码注册后不可修改。
         return (*self.readonly_fields, "uscc") if obj else self.readonly_fields
 

@@ -43,7 +43,11 @@ class TokenView(APIView):
         )
         if getattr(request._request, "axes_locked_out", False):
             return Response(
-                {"code": "locked_out", "detail": str(_("登录失败次数过多，该账号已被暂时锁定，请15分钟后再试。")), "fields": {}},
+                {
+                    "code": "locked_out",
+                    "detail": str(_("登录失败次数过多，该账号已被暂时锁定，请15分钟后再试。")),
+                    "fields": {},
+                },
                 status=status.HTTP_429_TOO_MANY_REQUESTS,
             )
         if user is None or not user.is_active:
@@ -109,7 +113,9 @@ class OrganisationView(APIView):
         organisation = self._organisation(request)
         if "uscc" in request.data:
             # Read-only in the serializer; say so instead of silently ignoring it.
-            services.update_organisation(organisation=organisation, actor=request.user, data={"uscc": request.data["uscc"]})
+            services.update_organisation(
+                organisation=organisation, actor=request.user, data={"uscc": request.data["uscc"]}
+            )
         serializer = OrganisationSerializer(organisation, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         organisation = services.update_organisation(

@@ -128,7 +128,9 @@ class Organisation(models.Model):
     contact_person = models.CharField(_("联系人"), max_length=50)
     contact_phone = models.CharField(_("联系电话"), max_length=20, validators=[phone_validator])
     contact_email = models.EmailField(_("联系邮箱"))
-    bank_name = models.CharField(_("开户银行"), max_length=100, blank=True, help_text=_("写到支行，例如 中国银行深圳福田支行。"))
+    bank_name = models.CharField(
+        _("开户银行"), max_length=100, blank=True, help_text=_("写到支行，例如 中国银行深圳福田支行。")
+    )
     bank_account_number = models.CharField(
         _("银行账号"), max_length=30, blank=True, validators=[bank_account_validator]
     )

@@ -109,9 +109,7 @@ def invite_member(*, organisation: Organisation, actor: User, email: str, role: 
     if role not in MembershipRole.values:
         raise ValidationError({"role": ValidationError(_("请选择有效的角色"), code="role_invalid")})
     if Membership.objects.filter(user__email__iexact=email).exists():
-        raise ValidationError(
-            {"email": ValidationError(_("该邮箱已是某个申报单位的成员"), code="already_member")}
-        )
+        raise ValidationError({"email": ValidationError(_("该邮箱已是某个申报单位的成员"), code="already_member")})
     return Invitation.objects.create(organisation=organisation, email=email, role=role, invited_by=actor)
 
 

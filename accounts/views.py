@@ -85,7 +85,9 @@ def organisation_detail(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("单位信息已保存。"))
             return redirect("accounts:organisation")
     return render(
-        request, "accounts/organisation_detail.html", {"form": form, "organisation": organisation, "membership": membership}
+        request,
+        "accounts/organisation_detail.html",
+        {"form": form, "organisation": organisation, "membership": membership},
     )
 
 
@@ -100,9 +102,7 @@ def members(request: HttpRequest) -> HttpResponse:
             raise PermissionDenied
         if form.is_valid():
             try:
-                invitation = services.invite_member(
-                    organisation=organisation, actor=request.user, **form.cleaned_data
-                )
+                invitation = services.invite_member(organisation=organisation, actor=request.user, **form.cleaned_data)
             except ValidationError as error:
                 apply_service_errors(form, error)
             else:

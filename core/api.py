@@ -54,7 +54,9 @@ def django_validation_error_to_drf(error: DjangoValidationError) -> exceptions.V
             for field, errors in error.error_dict.items()
         }
     else:
-        detail = [exceptions.ErrorDetail(str(m), code=e.code or "invalid") for e in error.error_list for m in e.messages]
+        detail = [
+            exceptions.ErrorDetail(str(m), code=e.code or "invalid") for e in error.error_list for m in e.messages
+        ]
     return exceptions.ValidationError(detail)
 
 

@@ -151,7 +151,9 @@ class CallAdmin(SimpleHistoryAdmin):
                 self.message_user(request, f"{call}：{' '.join(error.messages)}", messages.ERROR)
             else:
                 self.message_user(
-                    request, _("已复制为 %(title)s（未发布，请核对时间后发布）") % {"title": clone.title}, messages.SUCCESS
+                    request,
+                    _("已复制为 %(title)s（未发布，请核对时间后发布）") % {"title": clone.title},
+                    messages.SUCCESS,
                 )
 
 

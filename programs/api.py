@@ -81,7 +81,7 @@ class ProgramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     lookup_field = "code"
     queryset = Program.objects.none()
 
-    def get_queryset(self):  # noqa: ANN201
+    def get_queryset(self):
         return public_programs()
 
 
@@ -95,7 +95,7 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     pagination_class = None
     queryset = Call.objects.none()
 
-    def get_queryset(self):  # noqa: ANN201
+    def get_queryset(self):
         return public_calls()
 
     def get_serializer_context(self) -> dict:

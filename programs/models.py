@@ -201,7 +201,7 @@ class Program(models.Model):
             scope = _("每个档次组") if self.cap_per_tier_group else _("每家单位")
             lines.append(
                 str(
-                    _("%(scope)s每年最多资助%(n)s%(unit)s")
+                    _("%(scope)s每年资助%(unit)s不超过%(n)s个")
                     % {"scope": scope, "n": self.max_units_per_year, "unit": self.unit_label}
                 )
             )

@@ -217,7 +217,9 @@ PROGRAMS: tuple[ProgramSeed, ...] = (
         criteria=(
             CriterionSeed("产业带动作用", Decimal("30.00"), "对本市重点产业链质量提升和竞争力增强的带动作用。"),
             CriterionSeed(
-                "NQI要素整合与服务能力", Decimal("25.00"), "整合计量、标准、认证认可、检验检测等要素资源的程度和服务能力。"
+                "NQI要素整合与服务能力",
+                Decimal("25.00"),
+                "整合计量、标准、认证认可、检验检测等要素资源的程度和服务能力。",
             ),
             CriterionSeed("实施方案可行性", Decimal("20.00"), "目标、内容、进度和保障措施是否明确可行。"),
             CriterionSeed("预期成效与绩效目标", Decimal("15.00"), "绩效指标是否具体、可量化、可考核。"),
@@ -433,7 +435,7 @@ PROGRAMS: tuple[ProgramSeed, ...] = (
         contact=CONTACT_METROLOGY,
         is_active=True,
         sort_order=5,
-        # Amounts are defaults except the 80万 ceiling and the 3万 floor (SPEC §2).
+        # (default) every tier amount except the 80万 ceiling and the 3万 floor (SPEC §2).
         # Tier groups: the cap of 3 counts per group. The draft lists four kinds of matter (drafting documents, TC/SC
         # work, demonstrations and benchmarks, public measurement standards); drafting is split by level
         # (international / national / provincial) so that many provincial documents do not use up the cap for an
@@ -442,28 +444,36 @@ PROGRAMS: tuple[ProgramSeed, ...] = (
             TierSeed("intl-doc-lead", "主导制定国际计量技术文件", Decimal("800000.00"), "international"),
             TierSeed("intl-doc-join", "参加制定国际计量技术文件", Decimal("200000.00"), "international"),
             TierSeed(
-                "national-doc-lead", "主导制定国家计量检定规程或计量技术规范（JJG/JJF）", Decimal("300000.00"), "national"
+                "national-doc-lead",
+                "主导制定国家计量检定规程或计量技术规范（JJG/JJF）",
+                Decimal("300000.00"),
+                "national",
             ),
             TierSeed(
-                "national-doc-join", "参加制定国家计量检定规程或计量技术规范（JJG/JJF）", Decimal("100000.00"), "national"
+                "national-doc-join",
+                "参加制定国家计量检定规程或计量技术规范（JJG/JJF）",
+                Decimal("100000.00"),
+                "national",
             ),
             TierSeed("provincial-doc-lead", "主导制定广东省地方计量技术规范", Decimal("100000.00"), "provincial"),
             TierSeed("provincial-doc-join", "参加制定广东省地方计量技术规范", Decimal("30000.00"), "provincial"),
             TierSeed(
-                "intl-tc-secretariat", "承担国际计量技术组织技术委员会（TC/SC）秘书处", Decimal("800000.00"), "committee"
+                "intl-tc-secretariat",
+                "承担国际计量技术组织技术委员会（TC/SC）秘书处",
+                Decimal("800000.00"),
+                "committee",
             ),
+            TierSeed("national-tc-secretariat", "承担全国专业计量技术委员会秘书处", Decimal("300000.00"), "committee"),
             TierSeed(
-                "national-tc-secretariat", "承担全国专业计量技术委员会秘书处", Decimal("300000.00"), "committee"
-            ),
-            TierSeed(
-                "national-sc-secretariat", "承担全国专业计量技术委员会分技术委员会秘书处", Decimal("200000.00"), "committee"
+                "national-sc-secretariat",
+                "承担全国专业计量技术委员会分技术委员会秘书处",
+                Decimal("200000.00"),
+                "committee",
             ),
             TierSeed(
                 "national-demonstration", "获全国能源资源计量示范或工业计量标杆", Decimal("300000.00"), "demonstration"
             ),
-            TierSeed(
-                "municipal-standard-cert", "新取得市级社会公用计量标准证书", Decimal("30000.00"), "standard-cert"
-            ),
+            TierSeed("municipal-standard-cert", "新取得市级社会公用计量标准证书", Decimal("30000.00"), "standard-cert"),
         ),
         attachments=(
             BUSINESS_LICENCE,
@@ -535,7 +545,9 @@ PROGRAMS: tuple[ProgramSeed, ...] = (
             ),
         ),
         criteria=(
-            CriterionSeed("服务内容契合度", Decimal("30.00"), "与大湾区QI互联互通、中小企业稳增长拓市场需求的契合程度。"),
+            CriterionSeed(
+                "服务内容契合度", Decimal("30.00"), "与大湾区QI互联互通、中小企业稳增长拓市场需求的契合程度。"
+            ),
             CriterionSeed("服务精准性与预期成效", Decimal("30.00"), "服务对象是否明确，绩效目标是否具体可考核。"),
             CriterionSeed("实施方案可行性", Decimal("20.00"), "内容、进度、经费和保障措施是否明确可行。"),
             CriterionSeed("服务基础与能力", Decimal("20.00"), "已有的技术能力、服务平台和服务业绩。"),
@@ -579,12 +591,13 @@ PROGRAMS: tuple[ProgramSeed, ...] = (
         sort_order=7,
         tiers=(
             TierSeed("china-quality-award", "中国质量奖", Decimal("3000000.00")),
-            # (default) the province pays its nominees 50万元.
+            # (default) every tier below: only the 300万 of 中国质量奖 is sourced; the province pays its own
+            # 中国质量奖提名奖 winners 50万元.
             TierSeed("china-quality-award-nominee", "中国质量奖提名奖", Decimal("1000000.00")),
-            TierSeed("guangdong-government-quality-award", "广东省政府质量奖", Decimal("1000000.00")),  # (default)
-            TierSeed("shenzhen-mayor-quality-award", "深圳市市长质量奖", Decimal("500000.00")),  # (default)
-            TierSeed("shenzhen-mayor-quality-award-nominee", "深圳市市长质量奖提名奖", Decimal("300000.00")),  # (default)
-            TierSeed("shenzhen-mayor-quality-project-award", "深圳市市长质量奖项目奖", Decimal("100000.00")),  # (default)
+            TierSeed("guangdong-government-quality-award", "广东省政府质量奖", Decimal("1000000.00")),
+            TierSeed("shenzhen-mayor-quality-award", "深圳市市长质量奖", Decimal("500000.00")),
+            TierSeed("shenzhen-mayor-quality-award-nominee", "深圳市市长质量奖提名奖", Decimal("300000.00")),
+            TierSeed("shenzhen-mayor-quality-project-award", "深圳市市长质量奖项目奖", Decimal("100000.00")),
         ),
         attachments=(
             BUSINESS_LICENCE,

@@ -1,6 +1,6 @@
 """The embedded default for a developer's machine and the demo: SQLite, eager Celery, console email."""
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import env
 
 DEBUG = env.bool("DEBUG", default=True)

@@ -1,6 +1,6 @@
 """Production: every secret from the environment, HTTPS only, Redis and PostgreSQL required."""
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import env
 
 DEBUG = False
@@ -26,4 +26,4 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 )
-MIDDLEWARE = [*MIDDLEWARE, "core.middleware.ContentSecurityPolicyMiddleware"]  # noqa: F405
+MIDDLEWARE = [*MIDDLEWARE, "core.middleware.ContentSecurityPolicyMiddleware"]

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from .base import *  # noqa: F403
+from .base import *
 from .base import BASE_DIR, REST_FRAMEWORK, env
 
 DEBUG = False

@@ -95,8 +95,12 @@ def test_a_member_edits_the_profile_and_sees_the_bank_warning_until_complete(cli
     page = client.get(reverse("accounts:organisation")).content.decode()
     assert "收款账户尚未填写完整" in page
 
-    data = registration_form(name=organisation.name, bank_name="招商银行深圳分行", bank_account_number="755912345610801",
-                             bank_account_name=organisation.name)
+    data = registration_form(
+        name=organisation.name,
+        bank_name="招商银行深圳分行",
+        bank_account_number="755912345610801",
+        bank_account_name=organisation.name,
+    )
     data.pop("uscc")
     response = client.post(reverse("accounts:organisation"), data)
 

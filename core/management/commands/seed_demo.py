@@ -31,22 +31,61 @@ STAFF: tuple[tuple[str, str, Role | None], ...] = (
 
 # (admin email, USCC body without check character, name, district, type, founded)
 ORGANISATIONS = (
-    ("applicant1@demo.local", "91440300MA5FPC011", "深圳市鹏城精密制造有限公司", District.NANSHAN, OrganisationType.ENTERPRISE,
-     date(2012, 5, 18)),
-    ("applicant2@demo.local", "91440300MA5GRN022", "深圳市湾区绿色认证科技有限公司", District.BAOAN,
-     OrganisationType.ENTERPRISE, date(2016, 9, 1)),
+    (
+        "applicant1@demo.local",
+        "91440300MA5FPC011",
+        "深圳市鹏城精密制造有限公司",
+        District.NANSHAN,
+        OrganisationType.ENTERPRISE,
+        date(2012, 5, 18),
+    ),
+    (
+        "applicant2@demo.local",
+        "91440300MA5GRN022",
+        "深圳市湾区绿色认证科技有限公司",
+        District.BAOAN,
+        OrganisationType.ENTERPRISE,
+        date(2016, 9, 1),
+    ),
 )
 SAMPLE_ORGANISATIONS = (
-    ("sample1@demo.local", "91440300MA5HTK033", "深圳市前海计量检测研究院有限公司", District.NANSHAN,
-     OrganisationType.ENTERPRISE, date(2009, 3, 12)),
-    ("sample2@demo.local", "51440300MJL123044", "深圳市质量品牌促进会", District.FUTIAN, OrganisationType.SOCIAL_ORGANISATION,
-     date(2005, 11, 8)),
-    ("sample3@demo.local", "12440300455860055", "深圳市标准技术研究院（示例）", District.FUTIAN,
-     OrganisationType.PUBLIC_INSTITUTION, date(1998, 6, 30)),
+    (
+        "sample1@demo.local",
+        "91440300MA5HTK033",
+        "深圳市前海计量检测研究院有限公司",
+        District.NANSHAN,
+        OrganisationType.ENTERPRISE,
+        date(2009, 3, 12),
+    ),
+    (
+        "sample2@demo.local",
+        "51440300MJL123044",
+        "深圳市质量品牌促进会",
+        District.FUTIAN,
+        OrganisationType.SOCIAL_ORGANISATION,
+        date(2005, 11, 8),
+    ),
+    (
+        "sample3@demo.local",
+        "12440300455860055",
+        "深圳市标准技术研究院（示例）",
+        District.FUTIAN,
+        OrganisationType.PUBLIC_INSTITUTION,
+        date(1998, 6, 30),
+    ),
 )
 
-BUDGETS_WAN = {"P8-1": 600, "P8-2": 300, "P8-3": 200, "P9-1": 300, "P9-2": 500, "P9-3": 200, "P10-1": 1000,
-               "P10-2": 300, "P10-3": 500}
+BUDGETS_WAN = {
+    "P8-1": 600,
+    "P8-2": 300,
+    "P8-3": 200,
+    "P9-1": 300,
+    "P9-2": 500,
+    "P9-3": 200,
+    "P10-1": 1000,
+    "P10-2": 300,
+    "P10-3": 500,
+}
 
 
 def _user(email: str, full_name: str, *, is_staff: bool = False) -> tuple[User, bool]:
@@ -54,22 +93,22 @@ def _user(email: str, full_name: str, *, is_staff: bool = False) -> tuple[User, 
     created = user is None
     if created:
         user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=full_name, is_staff=is_staff)
-    EmailAddress.objects.update_or_create(
-        user=user, email=email, defaults={"verified": True, "primary": True}
-    )
+    EmailAddress.objects.update_or_create(user=user, email=email, defaults={"verified": True, "primary": True})
     return user, created
 
 
 class Command(BaseCommand):
     help = "Create the demo call, two applicant organisations and one user per staff role (idempotent)."
 
-    def add_arguments(self, parser) -> None:  # noqa: ANN001
+    def add_arguments(self, parser) -> None:
         parser.add_argument("--with-samples", action="store_true", help="Add further sample organisations.")
 
     @transaction.atomic
     def handle(self, *args: object, **options: object) -> None:
         if not getattr(settings, "DEMO_SEED_ALLOWED", False):
-            raise CommandError("seed_demo refuses to run with these settings (DEMO_SEED_ALLOWED is off, e.g. production).")
+            raise CommandError(
+                "seed_demo refuses to run with these settings (DEMO_SEED_ALLOWED is off, e.g. production)."
+            )
         programs = list(Program.objects.order_by("sort_order", "code"))
         if not programs:
             call_command("seed_programs", stdout=self.stdout)
