@@ -96,7 +96,7 @@ def test_production_settings_pass_the_deployment_check_without_warnings(tmp_path
     }
     root = Path(__file__).resolve().parents[2]
 
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=root,
         env=env,
@@ -113,7 +113,7 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
     root = Path(__file__).resolve().parents[2]
     env = {"DJANGO_SETTINGS_MODULE": "portal.settings.production", "ALLOWED_HOSTS": "x", "PATH": "/usr/bin:/bin"}
 
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "manage.py", "check"], cwd=root, env=env, capture_output=True, text=True, timeout=120
     )
 
