@@ -2,9 +2,12 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -110,7 +113,31 @@ def invite_member(*, organisation: Organisation, actor: User, email: str, role: 
         raise ValidationError({"role": ValidationError(_("请选择有效的角色"), code="role_invalid")})
     if Membership.objects.filter(user__email__iexact=email).exists():
         raise ValidationError({"email": ValidationError(_("该邮箱已是某个申报单位的成员"), code="already_member")})
-    return Invitation.objects.create(organisation=organisation, email=email, role=role, invited_by=actor)
+    invitation = Invitation.objects.create(organisation=organisation, email=email, role=role, invited_by=actor)
+    transaction.on_commit(lambda: _send_invitation_email(invitation))
+    return invitation
+
+
+def _send_invitation_email(invitation: Invitation) -> None:
+    url = f"{settings.SITE_URL.rstrip('/')}{reverse('accounts:home')}"
+    send_mail(
+        subject=str(_("【质量品牌专项资金】%(org)s 邀请您加入") % {"org": invitation.organisation.name}),
+        message=str(
+            _(
+                "您好：\n\n%(org)s 邀请您以“%(role)s”身份加入本单位的专项资金申报账号。\n"
+                "请用本邮箱（%(email)s）注册或登录后，在以下页面接受邀请：\n%(url)s\n\n邀请有效期至 %(expires)s。"
+            )
+            % {
+                "org": invitation.organisation.name,
+                "role": invitation.get_role_display(),
+                "email": invitation.email,
+                "url": url,
+                "expires": timezone.localtime(invitation.expires_at).strftime("%Y-%m-%d %H:%M"),
+            }
+        ),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
 
 
 @transaction.atomic

@@ -135,13 +135,17 @@ def test_profile_history_records_who_changed_the_bank_account():
     assert latest.history_change_reason == "update_organisation"
 
 
-def test_an_invited_user_joins_with_the_invited_role():
+def test_an_invited_user_is_emailed_and_joins_with_the_invited_role(django_capture_on_commit_callbacks, mailoutbox):
     admin = MembershipFactory(role=MembershipRole.ADMIN)
     invitee = UserFactory(email="newcomer@example.cn")
 
-    invitation = services.invite_member(
-        organisation=admin.organisation, actor=admin.user, email="NewComer@example.cn", role=MembershipRole.FINANCE
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = services.invite_member(
+            organisation=admin.organisation, actor=admin.user, email="NewComer@example.cn", role=MembershipRole.FINANCE
+        )
+    assert mailoutbox[0].to == ["newcomer@example.cn"]
+    assert admin.organisation.name in mailoutbox[0].subject
+    assert "财务联系人" in mailoutbox[0].body
     membership = services.accept_invitation(invitation=invitation, actor=invitee)
 
     assert membership.organisation == admin.organisation
