@@ -1,6 +1,7 @@
 """Users, applicant organisations (申报单位) and their memberships."""
 
 import secrets
+import datetime as dt
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -240,3 +241,43 @@ class Invitation(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.accepted_at is None and self.expires_at > timezone.now()
+
+
+class SanctionQuerySet(models.QuerySet["Sanction"]):
+    def active_on(self, day: dt.date) -> "SanctionQuerySet":
+        return self.filter(starts_on__lte=day, ends_on__gt=day, lifted_at__isnull=True)
+
+
+class Sanction(models.Model):
+    """A bar on applying until a date (失信惩戒), e.g. after a failed evaluation or fraud."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="sanctions", verbose_name=_("申报单位")
+    )
+    reason = models.TextField(_("原因"))
+    starts_on = models.DateField(_("开始日期"))
+    ends_on = models.DateField(_("截止日期"), help_text=_("在此日期之前不得申报（默认3年）。"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, verbose_name=_("登记人")
+    )
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    lifted_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
+
+    objects = SanctionQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name=_("惩戒变更记录"))
+
+    class Meta:
+        verbose_name = _("失信惩戒")
+        verbose_name_plural = _("失信惩戒")
+        ordering = ["-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gt=models.F("starts_on")),
+                name="sanction_ends_after_start",
+                violation_error_code="sanction_dates_invalid",
+                violation_error_message=_("截止日期必须晚于开始日期"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation}：{self.starts_on} 至 {self.ends_on}"

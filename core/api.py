@@ -13,6 +13,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.exceptions import Conflict as ServiceConflict
+
 
 class Conflict(exceptions.APIException):
     """A transition or change not allowed from the object's current state (HTTP 409)."""
@@ -64,6 +66,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Render every API error as ``{"code", "detail", "fields"}`` with a Chinese detail."""
     if isinstance(exc, DjangoValidationError):
         exc = django_validation_error_to_drf(exc)
+    elif isinstance(exc, ServiceConflict):
+        exc = Conflict(detail=exc.message, code=exc.code)
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

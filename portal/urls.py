@@ -9,6 +9,7 @@ admin.site.index_title = _("工作台")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("me/applications/", include("applications.urls")),
     path("me/", include("accounts.urls")),
     path("programs/", include("programs.urls")),
     path("api/v1/", include(("portal.api_urls", "api"), namespace="api")),

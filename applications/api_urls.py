@@ -1,0 +1,3 @@
+"""Applications endpoints of the REST API v1 (being built)."""
+
+urlpatterns: list = []

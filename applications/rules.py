@@ -1,0 +1,256 @@
+"""Pure eligibility checks (SPEC §5), each returning passed or not and why. No database here.
+
+The service gathers the facts (``EligibilityFacts``) from the rows and calls ``check_eligibility``; the
+applicant sees every check while filling in, and submission is refused while any fails.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from programs.rules import REASON_ALREADY_FUNDED, REASON_CLAIM_MISSING, REASON_YEARLY_CAP_REACHED, UnitResult
+
+WINDOW_NONE = "none"
+WINDOW_PREVIOUS_YEAR = "previous_year"
+WINDOW_LAST_YEARS = "last_years"
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one eligibility check: ``code`` E1…E9 (M1 materials, U1 units), and why."""
+
+    code: str
+    name: str
+    passed: bool
+    message: str
+    error_code: str = ""
+
+
+@dataclass(frozen=True)
+class UnitFacts:
+    label: str  # what the applicant calls it, e.g. the certificate number or "第2项"
+    issued_on: date | None
+    has_key: bool
+    has_tier: bool
+
+
+@dataclass(frozen=True)
+class EligibilityFacts:
+    org_type: str
+    org_type_label: str
+    allowed_types: Sequence[str]
+    allowed_types_label: str
+    in_shenzhen: bool
+    founded_on: date
+    min_years_established: int
+    today: date
+    sanction_until: date | None
+    call_year: int
+    evidence_window: str
+    evidence_years: int
+    call_open: bool
+    program_in_call: bool
+    declarations: tuple[bool, bool, bool]
+    uscc_valid: bool
+    units: Sequence[UnitFacts]
+    unit_results: Sequence[UnitResult]
+    key_required: bool
+    tier_required: bool
+    missing_attachments: Sequence[str] = field(default_factory=tuple)
+    missing_form_fields: Sequence[str] = field(default_factory=tuple)
+
+
+def full_years_between(start: date, end: date) -> int:
+    """Whole years from ``start`` to ``end`` (a founding date to today)."""
+    years = end.year - start.year
+    if (end.month, end.day) < (start.month, start.day):
+        years -= 1
+    return years
+
+
+def evidence_in_window(issued_on: date, *, window: str, years: int, call_year: int, today: date) -> bool:
+    """Whether evidence dated ``issued_on`` lies in the program's window.
+
+    P10-1：荣誉须为上一年度取得；P9-2：计量技术文件须为近3年内正式发布。
+    """
+    if issued_on > today:
+        return False
+    if window == WINDOW_PREVIOUS_YEAR:
+        return issued_on.year == call_year - 1
+    if window == WINDOW_LAST_YEARS:
+        return issued_on.year >= call_year - years
+    return True
+
+
+def check_eligibility(facts: EligibilityFacts) -> list[Check]:
+    """Run E1–E9 plus the materials (M1) and units (U1) checks; every check is returned, passed or not."""
+    checks: list[Check] = []
+
+    # E1 申报主体类型
+    ok = facts.org_type in facts.allowed_types
+    checks.append(
+        Check(
+            "E1",
+            _("申报主体类型"),
+            ok,
+            _("单位类型“%(t)s”可以申报本项目") % {"t": facts.org_type_label}
+            if ok
+            else _("本项目仅限%(allowed)s申报，贵单位为%(t)s")
+            % {"allowed": facts.allowed_types_label, "t": facts.org_type_label},
+            "" if ok else "applicant_type_not_allowed",
+        )
+    )
+
+    # E2 在深圳注册
+    ok = facts.in_shenzhen
+    checks.append(
+        Check(
+            "E2",
+            _("在深圳市注册"),
+            ok,
+            _("注册地在深圳市") if ok else _("申报单位须在深圳市依法注册登记，请在单位信息中核对注册所在区"),
+            "" if ok else "not_registered_in_shenzhen",
+        )
+    )
+
+    # E3 成立年限
+    years = full_years_between(facts.founded_on, facts.today)
+    ok = years >= facts.min_years_established
+    checks.append(
+        Check(
+            "E3",
+            _("成立年限"),
+            ok,
+            (_("成立满%(n)s年") % {"n": years})
+            if facts.min_years_established == 0 or ok
+            else _("本项目要求成立满%(min)s年，贵单位成立%(n)s年") % {"min": facts.min_years_established, "n": years},
+            "" if ok else "too_recently_established",
+        )
+    )
+
+    # E4 失信惩戒
+    ok = facts.sanction_until is None
+    checks.append(
+        Check(
+            "E4",
+            _("无失信惩戒"),
+            ok,
+            _("无在期的失信惩戒") if ok else _("贵单位受失信惩戒，%(d)s 前不得申报") % {"d": facts.sanction_until},
+            "" if ok else "sanctioned",
+        )
+    )
+
+    # E5 证明材料时间
+    outside = [
+        u.label
+        for u in facts.units
+        if u.issued_on is not None
+        and not evidence_in_window(
+            u.issued_on,
+            window=facts.evidence_window,
+            years=facts.evidence_years,
+            call_year=facts.call_year,
+            today=facts.today,
+        )
+    ]
+    undated = [u.label for u in facts.units if u.issued_on is None and facts.evidence_window != WINDOW_NONE]
+    ok = not outside and not undated
+    if ok:
+        message = _("证明材料时间符合要求")
+    elif outside:
+        message = _("以下事项的取得/发布日期不在本项目要求的时间范围内：%(u)s") % {"u": "、".join(outside)}
+    else:
+        message = _("请填写以下事项的取得/发布日期：%(u)s") % {"u": "、".join(undated)}
+    checks.append(Check("E5", _("证明材料时间"), ok, message, "" if ok else "evidence_out_of_window"))
+
+    # E6 数量上限与同一事项只资助一次
+    over_cap = [
+        r.key or str(i + 1) for i, r in enumerate(facts.unit_results) if r.reason_code == REASON_YEARLY_CAP_REACHED
+    ]
+    funded = [r.key or str(i + 1) for i, r in enumerate(facts.unit_results) if r.reason_code == REASON_ALREADY_FUNDED]
+    ok = not over_cap and not funded
+    if ok:
+        message = _("未超过年度数量上限，无重复资助事项")
+        error = ""
+    elif over_cap:
+        message = _("以下事项超过本年度资助数量上限，请删除后再提交：%(u)s") % {"u": "、".join(over_cap)}
+        error = "yearly_cap_reached"
+    else:
+        message = _("以下事项已获资助，同一事项不重复资助：%(u)s") % {"u": "、".join(funded)}
+        error = "already_funded"
+    checks.append(Check("E6", _("数量上限与重复资助"), ok, message, error))
+
+    # E7 申报时间
+    ok = facts.call_open and facts.program_in_call
+    if ok:
+        message = _("在申报时间内")
+    elif not facts.program_in_call:
+        message = _("本批次不受理该项目")
+    else:
+        message = _("不在申报时间内，系统不再受理提交")
+    checks.append(Check("E7", _("申报时间"), ok, message, "" if ok else "call_closed"))
+
+    # E8 承诺
+    ok = all(facts.declarations)
+    checks.append(
+        Check(
+            "E8",
+            _("申报承诺"),
+            ok,
+            _("已确认全部承诺") if ok else _("请勾选真实性承诺、不多头申报承诺和接受折算调整"),
+            "" if ok else "declarations_missing",
+        )
+    )
+
+    # E9 统一社会信用代码
+    ok = facts.uscc_valid
+    checks.append(
+        Check(
+            "E9",
+            _("统一社会信用代码"),
+            ok,
+            _("统一社会信用代码有效") if ok else _("统一社会信用代码校验不通过，请联系管理员"),
+            "" if ok else "uscc_invalid",
+        )
+    )
+
+    # M1 申报材料
+    ok = not facts.missing_attachments
+    checks.append(
+        Check(
+            "M1",
+            _("申报材料"),
+            ok,
+            _("必需材料已上传") if ok else _("请上传：%(m)s") % {"m": "、".join(facts.missing_attachments)},
+            "" if ok else "attachment_missing",
+        )
+    )
+
+    # U1 申报内容
+    problems: list[str] = []
+    if not facts.units:
+        problems.append(_("请至少填写一项申报事项"))
+    if facts.key_required and any(not u.has_key for u in facts.units):
+        problems.append(_("请填写每一项的编号"))
+    if facts.tier_required and any(not u.has_tier for u in facts.units):
+        problems.append(_("请为每一项选择档次"))
+    missing_claims = [
+        r.key or str(i + 1) for i, r in enumerate(facts.unit_results) if r.reason_code == REASON_CLAIM_MISSING
+    ]
+    if missing_claims:
+        problems.append(_("请填写实际发生费用：%(u)s") % {"u": "、".join(missing_claims)})
+    if facts.missing_form_fields:
+        problems.append(_("请填写：%(f)s") % {"f": "、".join(facts.missing_form_fields)})
+    ok = not problems
+    checks.append(
+        Check(
+            "U1", _("申报内容"), ok, _("申报内容已填写完整") if ok else "；".join(problems), "" if ok else "incomplete"
+        )
+    )
+    return checks
+
+
+def failed_checks(checks: Sequence[Check]) -> list[Check]:
+    return [c for c in checks if not c.passed]

@@ -1,0 +1,103 @@
+"""Permission-aware reads of applications: each role sees what its work needs; everything else is 404."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from accounts.roles import ADMINISTRATOR, APPROVER, EXPERT, FINANCE, INTAKE, user_has_role
+from applications.models import FINANCE_STATES, Application, ApplicationEvent, Attachment, Notification, State
+
+
+def visible_applications(user: User) -> QuerySet[Application]:
+    """Applications a user may see.
+
+    Applicant members: their organisation's. Intake officers, approvers and administrators: everything
+    submitted at least once. Experts: their assignments only. Finance: awarded onwards. Anyone else: none.
+    """
+    queryset = Application.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return queryset.none()
+    membership = getattr(user, "membership", None)
+    conditions = Q(pk__in=[])
+    if membership is not None:
+        conditions |= Q(organisation_id=membership.organisation_id)
+    if user.is_staff:
+        if any(user_has_role(user, role) for role in (INTAKE, APPROVER, ADMINISTRATOR)):
+            conditions |= Q(submitted_at__isnull=False)
+        if user_has_role(user, EXPERT):
+            conditions |= Q(expert_assignments__expert=user)
+        if user_has_role(user, FINANCE):
+            conditions |= Q(state__in=FINANCE_STATES)
+    return queryset.filter(conditions).distinct() if user.is_staff else queryset.filter(conditions)
+
+
+def get_application(user: User, pk: int, *, for_update: bool = False) -> Application:
+    """One application the user may see, with what its pages need; 404 for missing and not yours alike."""
+    application = (
+        visible_applications(user).select_related("organisation", "call", "program", "created_by").filter(pk=pk).first()
+    )
+    if application is None:
+        raise Http404
+    return application
+
+
+def applications_for_list(user: User) -> QuerySet[Application]:
+    """The list pages' and endpoints' query: one row per application, constant queries as rows grow."""
+    return (
+        visible_applications(user)
+        .select_related("organisation", "call", "program")
+        .annotate(unit_count=Count("units", distinct=True))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def application_detail_queryset(user: User) -> QuerySet[Application]:
+    """Everything a detail page or the API read body shows, prefetched."""
+    return (
+        visible_applications(user)
+        .select_related("organisation", "call", "program", "created_by")
+        .prefetch_related(
+            "units__tier",
+            "targets",
+            Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
+            Prefetch("events", queryset=ApplicationEvent.objects.select_related("actor").order_by("at", "pk")),
+        )
+    )
+
+
+def get_attachment(user: User, application_pk: int, attachment_pk: int) -> Attachment:
+    """An attachment of an application the user may see; 404 otherwise."""
+    application = get_application(user, application_pk)
+    attachment = Attachment.objects.filter(application=application, pk=attachment_pk).first()
+    if attachment is None:
+        raise Http404
+    return attachment
+
+
+def unread_notification_count(user: User) -> int:
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def notifications_for(user: User) -> QuerySet[Notification]:
+    return Notification.objects.filter(user=user).select_related("application")
+
+
+def next_step_for_applicant(application: Application) -> str:
+    """What the applicant should do next, in a few words (shown on the dashboard)."""
+    return {
+        State.DRAFT: "完善并提交申报",
+        State.SUBMITTED: "等待受理",
+        State.RETURNED: "按退回意见补正后重新提交",
+        State.ACCEPTED: "等待审核",
+        State.APPROVED: "等待审核",
+        State.REJECTED: "—",
+        State.WITHDRAWN: "—",
+        State.IN_PUBLICITY: "公示中，等待公示期结束",
+        State.AWARDED: "下载资助通知书，等待拨付",
+        State.DISBURSED: "按期提交绩效报告",
+        State.EVALUATED: "—",
+        State.CLAWBACK: "按通知退回资金",
+        State.CLOSED: "—",
+    }[application.state]
