@@ -431,9 +431,7 @@ def update_application(*, application: Application, actor: User, data: Mapping[s
     Raise PermissionDenied for non-members, Conflict "not_editable" outside draft/returned, ValidationError with
     a code per field otherwise; nothing changes when anything is refused.
     """
-    application = (
-        Application.objects.select_for_update().select_related("program", "call", "organisation").get(pk=application.pk)
-    )
+    application = _locked(application)
     _require_member(application, actor)
     if application.state not in EDITABLE_STATES:
         raise Conflict(_("只有草稿或退回补正的申报可以修改"), code="not_editable")
@@ -481,7 +479,7 @@ def add_attachment(*, application: Application, actor: User, kind: str, uploaded
     Raise ValidationError "attachment_kind_invalid", "file_too_large", "file_type_not_allowed" or "file_empty";
     Conflict "not_editable" outside draft/returned.
     """
-    application = Application.objects.select_for_update().select_related("program").get(pk=application.pk)
+    application = _locked(application)
     _require_member(application, actor)
     if application.state not in EDITABLE_STATES:
         raise Conflict(_("只有草稿或退回补正的申报可以上传材料"), code="not_editable")
@@ -541,7 +539,11 @@ def delete_attachment(*, attachment: Attachment, actor: User) -> None:
 
 def _locked(application: Application) -> Application:
     return (
-        Application.objects.select_for_update().select_related("organisation", "call", "program").get(pk=application.pk)
+        # of=("self",): without it PostgreSQL also locks the joined call, program and organisation rows, and every
+        # submission of a call would queue behind every other on deadline day.
+        Application.objects.select_for_update(of=("self",))
+        .select_related("organisation", "call", "program")
+        .get(pk=application.pk)
     )
 
 
