@@ -3,7 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.models import Invitation, Membership, Organisation, User
+from accounts.models import Invitation, Membership, Organisation, Sanction, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -54,3 +54,17 @@ class InvitationAdmin(admin.ModelAdmin):
     list_select_related = ("organisation", "invited_by")
     readonly_fields = ("token",)
     autocomplete_fields = ("organisation", "invited_by")
+
+
+@admin.register(Sanction)
+class SanctionAdmin(SimpleHistoryAdmin):
+    list_display = ("organisation", "starts_on", "ends_on", "lifted_at", "created_by")
+    search_fields = ("organisation__name", "organisation__uscc")
+    list_select_related = ("organisation", "created_by")
+    autocomplete_fields = ("organisation",)
+    readonly_fields = ("created_by", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)

@@ -1,7 +1,7 @@
 """Users, applicant organisations (申报单位) and their memberships."""
 
-import secrets
 import datetime as dt
+import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings

@@ -29,29 +29,39 @@ VIEW_CATALOGUE = (
     "programs.view_scoringcriterion",
 )
 
+VIEW_APPLICATIONS = ("applications.view_application",)
+
 INTAKE = Role(
     key="intake",
     group_name="受理员",
     description=str(_("受理、形式审查、核实、退回补正")),
-    permissions=(*VIEW_CATALOGUE, "accounts.view_organisation", "accounts.view_membership"),
+    permissions=(*VIEW_CATALOGUE, *VIEW_APPLICATIONS, "accounts.view_organisation", "accounts.view_membership"),
 )
 EXPERT = Role(
     key="expert",
     group_name="评审专家",
     description=str(_("对分配的申报进行评分")),
-    permissions=("programs.view_program", "programs.view_scoringcriterion"),
+    permissions=("programs.view_program", "programs.view_scoringcriterion", *VIEW_APPLICATIONS),
 )
 APPROVER = Role(
     key="approver",
     group_name="审定人",
     description=str(_("审定、资金分配、公示与异议处理")),
-    permissions=(*VIEW_CATALOGUE, "accounts.view_organisation", "accounts.view_membership"),
+    permissions=(
+        *VIEW_CATALOGUE,
+        *VIEW_APPLICATIONS,
+        "accounts.view_organisation",
+        "accounts.view_membership",
+        "accounts.view_sanction",
+        "accounts.add_sanction",
+        "accounts.change_sanction",
+    ),
 )
 FINANCE = Role(
     key="finance",
     group_name="财务人员",
     description=str(_("拨付批次、导出与到账登记")),
-    permissions=(*VIEW_CATALOGUE, "accounts.view_organisation"),
+    permissions=(*VIEW_CATALOGUE, *VIEW_APPLICATIONS, "accounts.view_organisation"),
 )
 ADMINISTRATOR = Role(
     key="administrator",
@@ -66,6 +76,8 @@ ADMINISTRATOR = Role(
         "accounts.change_membership",
         "accounts.delete_membership",
         "accounts.view_user",
+        "accounts.view_sanction",
+        *VIEW_APPLICATIONS,
         "accounts.add_user",
         "accounts.change_user",
         "auth.view_group",
