@@ -1,8 +1,8 @@
 """Generate docs/workflow.md from the state machine itself, so the diagram never drifts from the code."""
 
 from applications import models
-from applications.services import TRANSITION_SERVICES
 from applications.models import APPLICANT_LABELS, TRANSITION_LABELS, TRANSITION_NAMES, Application, State
+from applications.services import TRANSITION_SERVICES
 
 ROLE_LABELS = {
     models.is_member: "申报单位成员",
