@@ -10,6 +10,7 @@ from django.test import RequestFactory
 
 from accounts.models import Membership, Organisation, User
 from accounts.rules import is_valid_uscc
+from applications.models import Application
 from programs.models import Call, Program, ProgramBudget
 
 pytestmark = pytest.mark.django_db
@@ -74,6 +75,10 @@ def test_with_samples_adds_further_organisations():
 
     assert Organisation.objects.count() == 5
     assert Organisation.objects.filter(org_type="social_organisation").exists()
+    states = dict(Application.objects.values_list("program__code", "state"))
+    assert states == {"P9-1": "accepted", "P9-2": "draft", "P10-2": "submitted", "P9-3": "approved"}
+    call_command("seed_demo", "--with-samples", verbosity=0)
+    assert Application.objects.count() == 4
 
 
 def test_seed_demo_refuses_with_production_settings(settings):

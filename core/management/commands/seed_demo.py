@@ -6,6 +6,8 @@ from decimal import Decimal
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -15,7 +17,11 @@ from accounts import services as account_services
 from accounts.models import District, Organisation, OrganisationType, User
 from accounts.roles import ADMINISTRATOR, APPROVER, EXPERT, FINANCE, INTAKE, Role
 from accounts.rules import build_uscc
+from applications import services as application_services
+from applications.models import Application
 from programs.models import Call, Program, ProgramBudget
+
+SAMPLE_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - published demo credential, refused under production settings
 
@@ -147,6 +153,8 @@ class Command(BaseCommand):
             )
 
         call = self._demo_call(programs)
+        if options["with_samples"]:
+            self._sample_applications(call)
         self.stdout.write(
             f"seed_demo: call “{call.title}” open until {timezone.localtime(call.closes_at):%Y-%m-%d %H:%M}; "
             f"{created_users} users created; {Organisation.objects.count()} organisations."
@@ -156,6 +164,87 @@ class Command(BaseCommand):
             self.stdout.write(f"  {email:<24} {full_name}")
         for email, _body, name, *_rest in organisations:
             self.stdout.write(f"  {email:<24} {name} 管理员")
+
+    def _sample_applications(self, call: Call) -> None:
+        """Sample applications of the sample organisations in several states, all made through the services."""
+        intake = User.objects.get(email="intake@demo.local")
+        approver = User.objects.get(email="approver@demo.local")
+        declarations = {"truthful": True, "no_duplicate_funding": True, "accept_adjustment": True}
+        today = timezone.localdate()
+        samples = (
+            # (admin email, program, units, form data, steps)
+            (
+                "sample1@demo.local",
+                "P9-1",
+                [
+                    {
+                        "key": "CNAS L12345",
+                        "claim_amount": "280000",
+                        "issued_on": str(today - timedelta(days=60)),
+                        "description": "CNAS 实验室认可",
+                    }
+                ],
+                {},
+                ["submit", "accept"],
+            ),
+            (
+                "sample1@demo.local",
+                "P9-2",
+                [
+                    {
+                        "key": "JJF(粤)123-2025",
+                        "tier": "provincial-doc-lead",
+                        "issued_on": str(today - timedelta(days=200)),
+                        "description": "主导制定广东省地方计量技术规范",
+                    }
+                ],
+                {},
+                [],
+            ),
+            (
+                "sample2@demo.local",
+                "P10-2",
+                [{"description": "高质量发展示范单位"}],
+                {"self_assessment_score": "780"},
+                ["submit"],
+            ),
+            (
+                "sample3@demo.local",
+                "P9-3",
+                [{"description": "计量标准协同服务平台"}],
+                {"service_focus": "中小企业稳增长拓市场精准服务", "smes_served": "120"},
+                ["submit", "accept", "approve"],
+            ),
+        )
+        for email, code, units, form_data, steps in samples:
+            user = User.objects.get(email=email)
+            program = Program.objects.get(code=code)
+            if Application.objects.filter(organisation=user.membership.organisation, program=program).exists():
+                continue
+            valid_fields = {f.name for f in program.form_fields.all()}
+            data = {
+                "units": [u for u in units if not u.get("tier") or program.tiers.filter(code=u["tier"]).exists()],
+                "form_data": {k: v for k, v in form_data.items() if k in valid_fields},
+                "targets": [{"indicator": "带动相关企业质量提升", "target": "20", "unit": "家"}],
+                "declarations": declarations,
+            }
+            application = application_services.create_application(actor=user, call=call, program=program, data=data)
+            for requirement in program.attachment_requirements.filter(is_required=True):
+                application_services.add_attachment(
+                    application=application,
+                    actor=user,
+                    kind=requirement.kind,
+                    uploaded_file=SimpleUploadedFile(f"{requirement.name}.pdf", SAMPLE_PDF, "application/pdf"),
+                )
+            actors = {"submit": user, "accept": intake, "approve": approver}
+            for step in steps:
+                try:
+                    application = application_services.run_transition(
+                        application=application, actor=actors[step], name=step
+                    )
+                except ValidationError as error:
+                    self.stdout.write(f"seed_demo: sample {code} of {email} stays a draft: {'; '.join(error.messages)}")
+                    break
 
     def _demo_call(self, programs: list[Program]) -> Call:
         today = timezone.localdate()
