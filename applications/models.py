@@ -69,6 +69,16 @@ COUNTED_STATES = (
     State.CLAWBACK,
     State.CLOSED,
 )
+# Approved at least once and not rejected: these count at approval and before payout (SPEC §3).
+APPROVED_STATES = (
+    State.APPROVED,
+    State.IN_PUBLICITY,
+    State.AWARDED,
+    State.DISBURSED,
+    State.EVALUATED,
+    State.CLAWBACK,
+    State.CLOSED,
+)
 EDITABLE_STATES = (State.DRAFT, State.RETURNED)
 FINANCE_STATES = (State.AWARDED, State.DISBURSED, State.EVALUATED, State.CLAWBACK, State.CLOSED)
 

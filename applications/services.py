@@ -16,6 +16,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -24,6 +26,7 @@ from accounts.models import Membership, Sanction, User
 from accounts.rules import is_valid_uscc
 from applications import rules
 from applications.models import (
+    APPROVED_STATES,
     COUNTED_STATES,
     EDITABLE_STATES,
     TRANSITION_NAMES,
@@ -36,8 +39,19 @@ from applications.models import (
     State,
 )
 from core.exceptions import Conflict
-from programs.models import AmountRule, Call, FieldType, Program
-from programs.rules import CapPolicy, UnitInput, UnitResult, compute_units, normalise_unit_key, standard_amount
+from core.money import format_yuan
+from programs.models import AmountRule, Call, FieldType, OrganisationAnnualCap, Program
+from programs.rules import (
+    REASON_ALREADY_FUNDED,
+    REASON_YEARLY_CAP_REACHED,
+    CapPolicy,
+    UnitInput,
+    UnitResult,
+    apply_organisation_cap,
+    compute_units,
+    normalise_unit_key,
+    standard_amount,
+)
 
 MAX_UNITS = 50
 MAX_TARGETS = 20
@@ -104,14 +118,16 @@ def _cap_policy(program: Program) -> CapPolicy:
     return CapPolicy(claim_required=program.claim_required, max_units_per_year=cap, funded_once=program.funded_once)
 
 
-def _counted_elsewhere(application: Application) -> tuple[dict[str, int], set[str]]:
+def _counted_elsewhere(
+    application: Application, states: Iterable[str] = COUNTED_STATES
+) -> tuple[dict[str, int], set[str]]:
     """Units already counted this year, per tier group, and keys already funded, in the organisation's other
-    applications of the program that are submitted and neither withdrawn nor rejected."""
+    applications of the program in ``states`` (by default: submitted and neither withdrawn nor rejected)."""
     program = application.program
     others = ApplicationUnit.objects.filter(
         application__organisation_id=application.organisation_id,
         application__program_id=program.pk,
-        application__state__in=COUNTED_STATES,
+        application__state__in=list(states),
         reason_code="",
     ).exclude(application_id=application.pk)
     per_group: dict[str, int] = {}
@@ -698,10 +714,94 @@ def reject_application(*, application: Application, actor: User, reason: str, co
     return _simple_transition(application, actor, "reject", comment or reason, reason=reason)
 
 
+@dataclass(frozen=True)
+class CapCheck:
+    """The caps in force applied to an application: counted units and the standard amount after the organisation cap."""
+
+    unit_results: list[UnitResult]
+    standard_amount: Decimal
+    organisation_cap_cut: Decimal
+    note: str
+
+
+def recheck_caps(application: Application) -> CapCheck:
+    """Re-count an application against the caps in force and the organisation's approved applications.
+
+    Count caps and funded-once keys are a hard stop: raise ValidationError "yearly_cap_reached" or
+    "already_funded" saying which cap and by how much. The organisation annual cap (SPEC §3 step 2) cuts the
+    standard amount to the headroom and raises "organisation_cap_reached" when no headroom is left. The caller
+    must hold ``lock_organisation_year`` so that concurrent approvals queue.
+    """
+    program = application.program
+    units = list(application.units.select_related("tier").order_by("position", "pk"))
+    per_group, funded = _counted_elsewhere(application, APPROVED_STATES)
+    results = _compute(program, _unit_inputs(application, units), per_group, funded)
+    over = [r.key or str(i + 1) for i, r in enumerate(results) if r.reason_code == REASON_YEARLY_CAP_REACHED]
+    if over:
+        cap = _cap_policy(program).max_units_per_year
+        raise ValidationError(
+            _("超过年度数量上限：本年度已核准%(done)s项，上限%(cap)s项，本申报超出%(n)s项（%(units)s）")
+            % {"done": sum(per_group.values()), "cap": cap, "n": len(over), "units": "、".join(over)},
+            code="yearly_cap_reached",
+        )
+    again = [r.key for r in results if r.reason_code == REASON_ALREADY_FUNDED]
+    if again:
+        raise ValidationError(
+            _("以下编号已获资助，同一事项不重复资助：%(units)s") % {"units": "、".join(again)}, code="already_funded"
+        )
+    standard = standard_amount(results)
+    cap_row = OrganisationAnnualCap.objects.filter(year=application.call.year).first()
+    if cap_row is None:
+        return CapCheck(results, standard, Decimal("0.00"), "")
+    approved_total = Application.objects.filter(
+        organisation_id=application.organisation_id, call__year=application.call.year, state__in=APPROVED_STATES
+    ).exclude(pk=application.pk).aggregate(total=Sum(Coalesce("allocated_amount", "standard_amount")))[
+        "total"
+    ] or Decimal("0.00")
+    (capped,) = apply_organisation_cap([standard], cap=cap_row.amount, already_awarded=approved_total)
+    if capped.amount <= 0 < standard:
+        raise ValidationError(
+            _("本单位%(year)s年度资助已达上限%(cap)s元（已核准%(done)s元），本申报超出%(over)s元")
+            % {
+                "year": application.call.year,
+                "cap": format_yuan(cap_row.amount),
+                "done": format_yuan(approved_total),
+                "over": format_yuan(standard),
+            },
+            code="organisation_cap_reached",
+        )
+    return CapCheck(results, capped.amount, standard - capped.amount, capped.reason)
+
+
 @transaction.atomic
 def approve_application(*, application: Application, actor: User, comment: str = "") -> Application:
-    """Approve for funding (approver)."""
-    return _simple_transition(application, actor, "approve", comment)
+    """Approve for funding (approver), enforcing the caps in force under the (organisation, year) row lock.
+
+    Raise ValidationError "yearly_cap_reached", "already_funded" or "organisation_cap_reached"; nothing changes then.
+    """
+    application = _locked(application)
+    _check_transition(application, "approve", actor)
+    lock_organisation_year(application.organisation_id, application.call.year)
+    check = recheck_caps(application)
+    units = list(application.units.order_by("position", "pk"))
+    for unit, result in zip(units, check.unit_results, strict=True):
+        unit.counted_amount, unit.reason_code, unit.reason = result.counted_amount, result.reason_code, result.reason
+    ApplicationUnit.objects.bulk_update(units, ["counted_amount", "reason_code", "reason"])
+    application.standard_amount = check.standard_amount
+    from_state = application.state
+    application.approve()
+    data = {"standard_amount": str(check.standard_amount)}
+    if check.organisation_cap_cut:
+        data.update(organisation_cap_cut=str(check.organisation_cap_cut), note=check.note)
+    return _finish(
+        application,
+        actor=actor,
+        method_name="approve",
+        from_state=from_state,
+        comment=comment,
+        update_fields=["standard_amount"],
+        data=data,
+    )
 
 
 @transaction.atomic
