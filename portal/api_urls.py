@@ -18,4 +18,5 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),
     path("", include("applications.api_urls")),
+    path("", include("notices.api_urls")),
 ]

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "programs",
     "applications",
     "review",
+    "allocations",
+    "notices",
 ]
 
 MIDDLEWARE = [

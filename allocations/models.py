@@ -1,0 +1,1 @@
+"""Allocation runs and cap sweeps: being built."""

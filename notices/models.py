@@ -1,0 +1,1 @@
+"""Award notices (资助通知书): being built."""
