@@ -84,7 +84,7 @@ class Assessment:
         return not self.failed
 
 
-def _unit_inputs(application: Application, units: list[ApplicationUnit]) -> list[UnitInput]:
+def unit_inputs(application: Application, units: list[ApplicationUnit]) -> list[UnitInput]:
     program = application.program
     inputs = []
     for unit in units:
@@ -94,7 +94,7 @@ def _unit_inputs(application: Application, units: list[ApplicationUnit]) -> list
     return inputs
 
 
-def _compute(
+def count_units(
     program: Program, inputs: list[UnitInput], per_group: dict[str, int], funded: set[str]
 ) -> list[UnitResult]:
     """Count units in their order, except that where only one tier a year is funded the highest counts first.
@@ -105,13 +105,13 @@ def _compute(
     if program.one_tier_per_year:
         order.sort(key=lambda i: inputs[i].unit_amount, reverse=True)
     results = compute_units(
-        [inputs[i] for i in order], _cap_policy(program), units_already_counted=per_group, funded_keys=funded
+        [inputs[i] for i in order], cap_policy(program), units_already_counted=per_group, funded_keys=funded
     )
     by_index = dict(zip(order, results, strict=True))
     return [by_index[i] for i in range(len(inputs))]
 
 
-def _cap_policy(program: Program) -> CapPolicy:
+def cap_policy(program: Program) -> CapPolicy:
     cap = program.max_units_per_year
     if program.one_tier_per_year:
         cap = 1 if cap is None else min(cap, 1)
@@ -149,8 +149,8 @@ def assess(application: Application, *, now: timezone.datetime | None = None) ->
     organisation = application.organisation
     units = list(application.units.select_related("tier").order_by("position", "pk"))
     per_group, funded = _counted_elsewhere(application)
-    inputs = _unit_inputs(application, units)
-    results = _compute(program, inputs, per_group, funded)
+    inputs = unit_inputs(application, units)
+    results = count_units(program, inputs, per_group, funded)
     claimed = sum(
         (u.claim_amount if u.claim_amount is not None else i.unit_amount for u, i in zip(units, inputs, strict=True)),
         Decimal("0.00"),
@@ -735,10 +735,10 @@ def recheck_caps(application: Application) -> CapCheck:
     program = application.program
     units = list(application.units.select_related("tier").order_by("position", "pk"))
     per_group, funded = _counted_elsewhere(application, APPROVED_STATES)
-    results = _compute(program, _unit_inputs(application, units), per_group, funded)
+    results = count_units(program, unit_inputs(application, units), per_group, funded)
     over = [r.key or str(i + 1) for i, r in enumerate(results) if r.reason_code == REASON_YEARLY_CAP_REACHED]
     if over:
-        cap = _cap_policy(program).max_units_per_year
+        cap = cap_policy(program).max_units_per_year
         raise ValidationError(
             _("超过年度数量上限：本年度已核准%(done)s项，上限%(cap)s项，本申报超出%(n)s项（%(units)s）")
             % {"done": sum(per_group.values()), "cap": cap, "n": len(over), "units": "、".join(over)},
