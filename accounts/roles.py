@@ -55,6 +55,10 @@ APPROVER = Role(
         "accounts.view_sanction",
         "accounts.add_sanction",
         "accounts.change_sanction",
+        "allocations.view_allocationrun",
+        "allocations.add_allocationrun",
+        "allocations.view_allocationline",
+        "allocations.view_capsweep",
     ),
 )
 FINANCE = Role(

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import OrganisationView, TokenView
+from allocations.api import AllocationRunsView
 from programs.api import CallViewSet, ProgramViewSet
 
 router = SimpleRouter()
@@ -14,6 +15,7 @@ router.register("calls", CallViewSet, basename="call")
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
     path("organisation/", OrganisationView.as_view(), name="organisation"),
+    path("calls/<int:call_id>/allocation-runs/", AllocationRunsView.as_view(), name="allocation-runs"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("", include(router.urls)),

@@ -64,3 +64,8 @@ def tier_range(tiers: object) -> str:
     if amounts[0] == amounts[-1]:
         return f"{to_wan(amounts[0])}元"
     return f"{to_wan(amounts[0])}—{to_wan(amounts[-1])}元"
+
+
+@register.filter
+def dict_get(mapping: dict | None, key: object) -> object:
+    return (mapping or {}).get(key)
