@@ -98,4 +98,9 @@ def user_has_role(user: object, role: Role) -> bool:
         return False
     if getattr(user, "is_superuser", False):
         return True
-    return any(group.name == role.group_name for group in user.groups.all())
+    # One query per user object (per request), not one per check: list pages check roles for every row.
+    names = getattr(user, "_role_group_names", None)
+    if names is None:
+        names = frozenset(group.name for group in user.groups.all())  # uses a prefetch when there is one
+        user._role_group_names = names
+    return role.group_name in names

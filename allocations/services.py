@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max, Prefetch, Q, Sum
+from django.db.models import Max, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,6 +28,7 @@ from allocations.models import (
 )
 from applications.models import APPROVED_STATES, Application, ApplicationUnit, OrganisationYear, State
 from applications.services import count_units, unit_inputs
+from core.db import bulk_insert, bulk_set
 from core.exceptions import Conflict
 from programs.models import Call, OrganisationAnnualCap, ProgramBudget
 from programs.rules import REASON_ORGANISATION_CAP_REACHED, allocate, apply_organisation_cap, standard_amount
@@ -37,7 +38,6 @@ logger = logging.getLogger(__name__)
 # Once an application of the call is on public notice, its amounts are frozen (SPEC §3: "can be re-run until 公示
 # opens; then amounts are frozen").
 FROZEN_STATES = tuple(s for s in APPROVED_STATES if s != State.APPROVED)
-BATCH = 1000
 
 
 def may_allocate(user: User | None) -> bool:
@@ -184,9 +184,14 @@ def sweep_caps(*, call: Call, actor: User | None = None) -> CapSweep:
             )
             application.standard_amount = after
             changed_applications.append(application)
-    ApplicationUnit.objects.bulk_update(unit_updates, ["counted_amount", "reason_code", "reason"], batch_size=BATCH)
-    Application.objects.bulk_update(changed_applications, ["standard_amount"], batch_size=BATCH)
-    CapSweepChange.objects.bulk_create(changes, batch_size=BATCH)
+    unit_fields = ["counted_amount", "reason_code", "reason"]
+    bulk_set(ApplicationUnit, ((u.pk, {f: getattr(u, f) for f in unit_fields}) for u in unit_updates), unit_fields)
+    bulk_set(
+        Application, ((a.pk, {"standard_amount": a.standard_amount}) for a in changed_applications), ["standard_amount"]
+    )
+    bulk_insert(
+        CapSweepChange, changes, ["sweep", "application", "standard_before", "standard_after", "reason_code", "reason"]
+    )
     sweep.changed = len(changes)
     sweep.save(update_fields=["changed"])
     return sweep
@@ -321,9 +326,18 @@ def _allocate(run: AllocationRun) -> None:
             )
         done += len(own)
         cache.set(progress_key(run.pk), done, timeout=3600)
-    Application.objects.bulk_update(applications, ["allocated_amount"], batch_size=BATCH)
     AllocationProgramResult.objects.bulk_create(results)
-    AllocationLine.objects.bulk_create(lines, batch_size=BATCH)
+    bulk_insert(
+        AllocationLine,
+        lines,
+        ["run", "application", "program", "claimed_amount", "standard_amount", "allocated_amount", "reason"],
+    )
+    # One statement for every application of the call: copy the amounts from this run's lines.
+    Application.objects.filter(call=call, state=State.APPROVED).update(
+        allocated_amount=Subquery(
+            AllocationLine.objects.filter(run=run, application=OuterRef("pk")).values("allocated_amount")[:1]
+        )
+    )
     run.status = RunStatus.DONE
     run.progress = done
     run.total = done

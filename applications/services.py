@@ -141,6 +141,16 @@ def _counted_elsewhere(
     return per_group, funded
 
 
+def window_open(application: Application, now: timezone.datetime) -> bool:
+    """Whether the applicant may submit now: a draft within the call's window; a returned application until the
+    end of its correction due date (补正期限), even after the call has closed; anything else was submitted in time."""
+    if application.state == State.RETURNED and application.return_due_on:
+        return timezone.localdate(now) <= application.return_due_on
+    if application.state == State.DRAFT:
+        return application.call.is_open_at(now)
+    return True
+
+
 def assess(application: Application, *, now: timezone.datetime | None = None) -> Assessment:
     """Compute the standard amount and run every eligibility check for an application as it stands."""
     now = now or timezone.now()
@@ -174,7 +184,7 @@ def assess(application: Application, *, now: timezone.datetime | None = None) ->
         call_year=application.call.year,
         evidence_window=program.evidence_window,
         evidence_years=program.evidence_years,
-        call_open=application.call.is_open_at(now),
+        call_open=window_open(application, now),
         program_in_call=application.call.programs.filter(pk=program.pk).exists(),
         declarations=(
             application.declaration_truthful,
@@ -506,9 +516,8 @@ def add_attachment(*, application: Application, actor: User, kind: str, uploaded
     if uploaded_file.size is None or uploaded_file.size == 0:
         raise _field_error("file", _("文件是空的，请重新选择"), "file_empty")
     if uploaded_file.size > limit:
-        raise _field_error(
-            "file", _("文件超过%(mb)sMB，请压缩后再上传") % {"mb": limit // (1024 * 1024)}, "file_too_large"
-        )
+        shown = f"{limit // (1024 * 1024)}MB" if limit >= 1024 * 1024 else f"{max(limit // 1024, 1)}KB"
+        raise _field_error("file", _("文件超过%(size)s，请压缩后再上传") % {"size": shown}, "file_too_large")
     uploaded_file.seek(0)
     head = uploaded_file.read(16)
     content_type = sniff_content_type(head)

@@ -152,3 +152,31 @@ def test_the_sweep_command_runs_for_a_call(make_application, open_call, fixed_pr
     out = capsys.readouterr().out
     assert "1 checked, 1 changed" in out
     assert Application.objects.get().standard_amount == Decimal("0.00")
+
+
+def _queries_for_allocation(make_application, open_call, roles, count: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from allocations.services import execute_allocation
+
+    for _ in range(count):
+        make_application("approved")
+    run_row = AllocationRun.objects.create(call=open_call, started_by=roles["approver"], total=count)
+    with CaptureQueriesContext(connection) as queries:
+        execute_allocation(run_id=run_row.pk)
+    run_row.refresh_from_db()
+    assert run_row.status == RunStatus.DONE
+    return len(queries)
+
+
+def test_an_allocation_uses_the_same_number_of_queries_for_5_and_for_50_applications(
+    make_application, open_call, roles, fixed_program
+):
+    ProgramBudget.objects.create(program=fixed_program, year=open_call.year, amount=Decimal("1000000.00"))
+
+    five = _queries_for_allocation(make_application, open_call, roles, 5)
+    Application.objects.update(allocated_amount=None)
+    fifty = _queries_for_allocation(make_application, open_call, roles, 45)
+
+    assert five == fifty

@@ -387,3 +387,29 @@ def test_two_simultaneous_submissions_cannot_both_pass_the_cap(roles, open_call,
 
     assert sorted(outcomes) == ["submitted", "yearly_cap_reached"]
     assert ApplicationUnit.objects.filter(application__state="submitted", reason_code="").count() == 2
+
+
+def test_a_returned_application_may_be_resubmitted_after_the_call_closes_until_its_due_date(
+    certificate_draft, roles, open_call
+):
+    application = certificate_draft("50000")
+    services.submit_application(application=application, actor=roles["owner"])
+    services.return_application(
+        application=application, actor=roles["intake"], reason="补充发票", due_on=date.today() + timedelta(days=3)
+    )
+    open_call.closes_at = timezone.now() - timedelta(hours=1)
+    open_call.save()
+
+    assert services.submit_application(application=application, actor=roles["owner"]).state == "submitted"
+
+
+def test_a_returned_application_past_its_due_date_cannot_be_resubmitted(certificate_draft, roles, open_call):
+    application = certificate_draft("50000")
+    services.submit_application(application=application, actor=roles["owner"])
+    services.return_application(application=application, actor=roles["intake"], reason="补充发票", due_on=date.today())
+    Application.objects.filter(pk=application.pk).update(return_due_on=date.today() - timedelta(days=1))
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.submit_application(application=application, actor=roles["owner"])
+
+    assert codes(excinfo.value) == ["call_closed"]

@@ -1,0 +1,438 @@
+"""Applications endpoints of SPEC §8: drafts, attachments, transitions and the read body.
+
+Views stay thin: selectors decide what the user may see (404 otherwise), services do every write and
+raise coded errors that ``core.api.exception_handler`` renders unchanged.
+"""
+
+from typing import Any
+
+from django.db.models import QuerySet, prefetch_related_objects
+from django.http import Http404
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from accounts.roles import APPROVER, FINANCE, INTAKE, ROLES, Role
+from applications import selectors, services
+from applications.models import (
+    APPLICANT_LABELS,
+    Application,
+    ApplicationEvent,
+    ApplicationUnit,
+    Attachment,
+    PerformanceTarget,
+    State,
+    is_member,
+)
+from programs.models import Call, Program
+
+TAGS = ["申报"]
+
+# The roles that may take each staff transition, so an applicant sees "受理员" rather than a staff member's name.
+TRANSITION_ROLES: dict[str, tuple[Role, ...]] = {
+    "accept": (INTAKE,),
+    "return": (INTAKE,),
+    "reject": (INTAKE, APPROVER),
+    "approve": (APPROVER,),
+    "publish": (APPROVER,),
+    "confirm": (APPROVER,),
+    "revoke": (APPROVER,),
+    "disburse": (FINANCE,),
+    "evaluate": (INTAKE, APPROVER),
+    "claw_back": (APPROVER,),
+    "close": (APPROVER, FINANCE),
+}
+ROLE_BY_GROUP = {role.group_name: role for role in ROLES}
+
+
+def _viewer(serializer: serializers.Serializer) -> Any:
+    request = serializer.context.get("request")
+    return getattr(request, "user", None)
+
+
+def _is_applicant_view(application: Application, user: Any) -> bool:
+    """Members of the applicant see applicant labels; staff see staff labels."""
+    return is_member(application, user) or not getattr(user, "is_staff", False)
+
+
+# --- Read body ---------------------------------------------------------------------------------
+
+
+class ApplicationUnitSerializer(serializers.ModelSerializer):
+    tier = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ApplicationUnit
+        fields = ("key", "tier", "claim_amount", "issued_on", "description", "counted_amount", "reason_code", "reason")
+        read_only_fields = fields
+
+
+class ApplicationTargetSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PerformanceTarget
+        fields = ("indicator", "target", "unit")
+        read_only_fields = fields
+
+
+class ApplicationDeclarationsSerializer(serializers.Serializer):
+    truthful = serializers.BooleanField(source="declaration_truthful", read_only=True, label=_("真实性承诺"))
+    no_duplicate_funding = serializers.BooleanField(
+        source="declaration_no_duplicate_funding", read_only=True, label=_("不得多头申报承诺")
+    )
+    accept_adjustment = serializers.BooleanField(
+        source="declaration_accept_adjustment", read_only=True, label=_("接受折算调整")
+    )
+
+
+class EligibilityCheckSerializer(serializers.Serializer):
+    code = serializers.CharField(read_only=True, help_text="E1…E9, M1 (materials), U1 (units)")
+    name = serializers.CharField(read_only=True)
+    passed = serializers.BooleanField(read_only=True)
+    message = serializers.CharField(read_only=True)
+
+
+class ApplicationAttachmentSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name", read_only=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Attachment
+        fields = ("id", "kind", "name", "size", "content_type", "sha256", "uploaded_at", "url")
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_url(self, attachment: Attachment) -> str:
+        """The permission-checked download page, never the storage path."""
+        path = reverse(
+            "applications:attachment", kwargs={"pk": attachment.application_id, "attachment_pk": attachment.pk}
+        )
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
+
+class ApplicationEventSerializer(serializers.ModelSerializer):
+    label = serializers.CharField(read_only=True)
+    # Plain strings: the same choices as ``state`` would otherwise appear as three enums in the schema.
+    from_state = serializers.CharField(read_only=True)
+    to_state = serializers.CharField(read_only=True)
+    actor = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApplicationEvent
+        fields = ("name", "label", "from_state", "to_state", "actor", "at", "comment")
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_actor(self, event: ApplicationEvent) -> str:
+        """Staff see names; the applicant sees only the staff role (or 系统 for scheduled jobs)."""
+        actor = event.actor
+        if actor is None:
+            return _("系统")
+        if not self.context.get("applicant_view") or not actor.is_staff:
+            return actor.get_full_name()
+        held = [ROLE_BY_GROUP[g.name] for g in actor.groups.all() if g.name in ROLE_BY_GROUP]
+        preferred = [role for role in TRANSITION_ROLES.get(event.name, ()) if role in held]
+        role = (preferred or held or [None])[0]
+        return role.group_name if role is not None else _("工作人员")
+
+
+class ApplicationBaseSerializer(serializers.ModelSerializer):
+    """Fields both the list and the detail show; every value here is read without extra queries."""
+
+    call = serializers.PrimaryKeyRelatedField(read_only=True)
+    call_title = serializers.CharField(source="call.title", read_only=True)
+    program = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    program_name = serializers.CharField(source="program.name", read_only=True)
+    organisation = serializers.CharField(source="organisation.name", read_only=True)
+    state = serializers.ChoiceField(choices=State.choices, read_only=True)
+    state_label = serializers.SerializerMethodField()
+    available_transitions = serializers.SerializerMethodField()
+    award_notice_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = (
+            "id",
+            "reference",
+            "call",
+            "call_title",
+            "program",
+            "program_name",
+            "organisation",
+            "state",
+            "state_label",
+            "claimed_amount",
+            "standard_amount",
+            "allocated_amount",
+            "return_due_on",
+            "available_transitions",
+            "submitted_at",
+            "created_at",
+            "updated_at",
+            "award_notice_url",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_state_label(self, application: Application) -> str:
+        if _is_applicant_view(application, _viewer(self)):
+            return str(APPLICANT_LABELS[application.state])
+        return application.staff_state_label
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_available_transitions(self, application: Application) -> list[str]:
+        return services.available_transitions(application, _viewer(self))
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_award_notice_url(self, application: Application) -> str | None:
+        return None  # the award notice (SPEC §6) is not built yet
+
+
+class ApplicationSummarySerializer(ApplicationBaseSerializer):
+    unit_count = serializers.IntegerField(read_only=True)
+
+    class Meta(ApplicationBaseSerializer.Meta):
+        fields = (*ApplicationBaseSerializer.Meta.fields, "unit_count")
+        read_only_fields = fields
+
+
+class ApplicationSerializer(ApplicationBaseSerializer):
+    """The read body of one application (SPEC §8)."""
+
+    units = ApplicationUnitSerializer(many=True, read_only=True)
+    targets = ApplicationTargetSerializer(many=True, read_only=True)
+    declarations = ApplicationDeclarationsSerializer(source="*", read_only=True)
+    form_data = serializers.DictField(read_only=True)
+    eligibility = serializers.SerializerMethodField()
+    attachments = ApplicationAttachmentSerializer(many=True, read_only=True)
+    events = serializers.SerializerMethodField()
+
+    class Meta(ApplicationBaseSerializer.Meta):
+        fields = (
+            *ApplicationBaseSerializer.Meta.fields,
+            "units",
+            "form_data",
+            "targets",
+            "declarations",
+            "return_reason",
+            "eligibility",
+            "attachments",
+            "events",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field(EligibilityCheckSerializer(many=True))
+    def get_eligibility(self, application: Application) -> list[dict]:
+        checks = services.assess(application).checks
+        return EligibilityCheckSerializer(checks, many=True).data
+
+    @extend_schema_field(ApplicationEventSerializer(many=True))
+    def get_events(self, application: Application) -> list[dict]:
+        context = {**self.context, "applicant_view": _is_applicant_view(application, _viewer(self))}
+        return ApplicationEventSerializer(application.events.all(), many=True, context=context).data
+
+
+# --- Write bodies: shape and types only; the services judge the content -------------------------
+
+
+class ApplicationUnitWriteSerializer(serializers.Serializer):
+    key = serializers.CharField(required=False, allow_blank=True, max_length=100, label=_("编号"))
+    tier = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=40, label=_("档次编号"))
+    claim_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True, label=_("申报金额（元）")
+    )
+    issued_on = serializers.DateField(required=False, allow_null=True, label=_("取得/发布日期"))
+    description = serializers.CharField(required=False, allow_blank=True, max_length=300, label=_("说明"))
+
+
+class ApplicationTargetWriteSerializer(serializers.Serializer):
+    indicator = serializers.CharField(required=False, allow_blank=True, max_length=200, label=_("指标"))
+    target = serializers.CharField(required=False, allow_blank=True, max_length=100, label=_("目标值"))
+    unit = serializers.CharField(required=False, allow_blank=True, max_length=30, label=_("单位"))
+
+
+class ApplicationDeclarationsWriteSerializer(serializers.Serializer):
+    truthful = serializers.BooleanField(required=False, label=_("真实性承诺"))
+    no_duplicate_funding = serializers.BooleanField(required=False, label=_("不得多头申报承诺"))
+    accept_adjustment = serializers.BooleanField(required=False, label=_("接受折算调整"))
+
+
+class ApplicationWriteSerializer(serializers.Serializer):
+    """The editable part of a draft; every key is optional and only the keys sent are changed."""
+
+    units = ApplicationUnitWriteSerializer(many=True, required=False)
+    form_data = serializers.DictField(required=False, label=_("项目专项信息"))
+    targets = ApplicationTargetWriteSerializer(many=True, required=False)
+    declarations = ApplicationDeclarationsWriteSerializer(required=False)
+
+    def service_data(self) -> dict[str, Any]:
+        """The validated body in the shape ``services.update_application`` takes."""
+        data = {k: v for k, v in self.validated_data.items() if k in ("units", "form_data", "targets", "declarations")}
+        if "units" in data:
+            data["units"] = [{**unit, "tier": unit.get("tier") or ""} for unit in data["units"]]
+        return data
+
+
+class ApplicationCreateSerializer(ApplicationWriteSerializer):
+    call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.visible(), label=_("申报批次"))
+    program = serializers.SlugRelatedField(slug_field="code", queryset=Program.objects.all(), label=_("资助项目"))
+
+
+class ApplicationAttachmentUploadSerializer(serializers.Serializer):
+    kind = serializers.CharField(max_length=40, label=_("材料类型"))
+    # Empty files reach the service, which refuses them with its own code ("file_empty").
+    file = serializers.FileField(allow_empty_file=True, use_url=False, label=_("文件"))
+
+
+class ApplicationTransitionSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=30, help_text="submit, withdraw, accept, return, reject, approve, …")
+    comment = serializers.CharField(required=False, allow_blank=True, default="", label=_("意见"))
+    reason = serializers.CharField(required=False, allow_blank=True, label=_("原因"))
+    due_on = serializers.DateField(required=False, allow_null=True, label=_("补正截止日期"))
+
+
+# --- Views --------------------------------------------------------------------------------------
+
+
+def _load_roles(user: Any) -> None:
+    """Fetch a staff user's groups once per request; role checks per row then cost no query."""
+    user = getattr(user, "_wrapped", user)  # session auth hands over the middleware's lazy object
+    if isinstance(user, User) and user.is_staff:
+        prefetch_related_objects([user], "groups")
+
+
+def _detail_queryset(user: User) -> QuerySet[Application]:
+    return selectors.application_detail_queryset(user).prefetch_related("events__actor__groups")
+
+
+def _read_body(request: Request, pk: int, *, fallback: Application | None = None) -> dict:
+    application = _detail_queryset(request.user).filter(pk=pk).first() or fallback
+    if application is None:
+        raise Http404
+    return ApplicationSerializer(application, context={"request": request}).data
+
+
+class RolesLoadedMixin:
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        _load_roles(request.user)
+
+
+@extend_schema(tags=TAGS)
+class ApplicationListView(RolesLoadedMixin, generics.ListCreateAPIView):
+    """The requesting user's applications (GET), or start a draft for the user's organisation (POST)."""
+
+    queryset = Application.objects.none()
+    parser_classes = [JSONParser]
+
+    def get_queryset(self) -> QuerySet[Application]:
+        return selectors.applications_for_list(self.request.user)
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        return ApplicationCreateSerializer if self.request.method == "POST" else ApplicationSummarySerializer
+
+    @extend_schema(
+        summary="我的申报列表（工作人员：本角色可见的申报）", responses=ApplicationSummarySerializer(many=True)
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(summary="新建申报草稿", request=ApplicationCreateSerializer, responses={201: ApplicationSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        serializer = ApplicationCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        application = services.create_application(
+            actor=request.user,
+            call=serializer.validated_data["call"],
+            program=serializer.validated_data["program"],
+            data=serializer.service_data(),
+        )
+        return Response(_read_body(request, application.pk, fallback=application), status=status.HTTP_201_CREATED)
+
+
+@extend_schema(tags=TAGS)
+class ApplicationDetailView(RolesLoadedMixin, APIView):
+    """One application: read it, change a draft or returned one (PATCH), delete a draft (DELETE)."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(summary="申报详情", responses=ApplicationSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(_read_body(request, pk))
+
+    @extend_schema(
+        summary="修改草稿或待补正的申报", request=ApplicationWriteSerializer, responses=ApplicationSerializer
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        application = selectors.get_application(request.user, pk)
+        serializer = ApplicationWriteSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        application = services.update_application(
+            application=application, actor=request.user, data=serializer.service_data()
+        )
+        return Response(_read_body(request, pk, fallback=application))
+
+    @extend_schema(summary="删除草稿", responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        application = selectors.get_application(request.user, pk)
+        services.delete_application(application=application, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=TAGS)
+class ApplicationAttachmentsView(RolesLoadedMixin, APIView):
+    """Upload an attachment (multipart: kind, file); PDF, JPG or PNG, judged by content."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        summary="上传申报材料",
+        request=ApplicationAttachmentUploadSerializer,
+        responses={201: ApplicationAttachmentSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        application = selectors.get_application(request.user, pk)
+        serializer = ApplicationAttachmentUploadSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        attachment = services.add_attachment(
+            application=application,
+            actor=request.user,
+            kind=serializer.validated_data["kind"],
+            uploaded_file=serializer.validated_data["file"],
+        )
+        return Response(ApplicationAttachmentSerializer(attachment, context={"request": request}).data, status=201)
+
+
+@extend_schema(tags=TAGS)
+class ApplicationAttachmentDetailView(RolesLoadedMixin, APIView):
+    """Delete an attachment of a draft or returned application."""
+
+    @extend_schema(summary="删除申报材料", responses={204: None})
+    def delete(self, request: Request, pk: int, attachment_pk: int) -> Response:
+        attachment = selectors.get_attachment(request.user, pk, attachment_pk)
+        services.delete_attachment(attachment=attachment, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@extend_schema(tags=TAGS)
+class ApplicationTransitionsView(RolesLoadedMixin, APIView):
+    """Take a workflow transition by name; 403 when the role may never take it, 409 when the state forbids it."""
+
+    parser_classes = [JSONParser]
+
+    @extend_schema(summary="执行流转操作", request=ApplicationTransitionSerializer, responses=ApplicationSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        application = selectors.get_application(request.user, pk)
+        serializer = ApplicationTransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        params = dict(serializer.validated_data)
+        name = params.pop("name")
+        application = services.run_transition(application=application, actor=request.user, name=name, **params)
+        return Response(_read_body(request, pk, fallback=application))
