@@ -38,7 +38,7 @@ def account_home(request: HttpRequest) -> HttpResponse:
                 "invitations": pending_invitations_for(request.user),
             },
         )
-    return redirect("accounts:organisation")
+    return redirect("applications:dashboard")
 
 
 @login_required

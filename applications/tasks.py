@@ -29,8 +29,8 @@ def notify_applicant_task(*, event_id: int) -> int:
     body_lines = [_("您的申报 %(ref)s 状态变更为“%(state)s”。") % {"ref": application.reference, "state": label}]
     if event.name == "return":
         body_lines.append(
-            _("退回原因：%(r)s；请于 %(d)s 前补正后重新提交。")
-            % {"r": application.return_reason, "d": application.return_due_on}
+            _("退回原因：%(r)s。请于 %(d)s 前补正后重新提交。")
+            % {"r": application.return_reason.rstrip("。；;. "), "d": application.return_due_on}
         )
     elif event.comment and event.name in ("reject", "revoke", "claw_back"):
         body_lines.append(_("原因：%(r)s") % {"r": event.comment})
