@@ -81,6 +81,14 @@ SAMPLE_ORGANISATIONS = (
     ),
 )
 
+APPLICANT_NAMES = {
+    "applicant1@demo.local": "陈晓华",
+    "applicant2@demo.local": "林志强",
+    "sample1@demo.local": "王磊",
+    "sample2@demo.local": "刘芳",
+    "sample3@demo.local": "赵敏",
+}
+
 BUDGETS_WAN = {
     "P8-1": 600,
     "P8-2": 300,
@@ -130,7 +138,7 @@ class Command(BaseCommand):
 
         organisations = ORGANISATIONS + (SAMPLE_ORGANISATIONS if options["with_samples"] else ())
         for email, body, name, district, org_type, founded in organisations:
-            user, created = _user(email, f"{name[3:7]} 经办人")
+            user, created = _user(email, APPLICANT_NAMES.get(email, "经办人"))
             created_users += created
             uscc = build_uscc(body)
             if Organisation.objects.filter(uscc=uscc).exists():
