@@ -31,6 +31,7 @@ from applications.models import (
     State,
     is_member,
 )
+from notices.selectors import award_notice_url
 from programs.models import Call, Program
 
 TAGS = ["申报"]
@@ -192,7 +193,7 @@ class ApplicationBaseSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_award_notice_url(self, application: Application) -> str | None:
-        return None  # the award notice (SPEC §6) is not built yet
+        return award_notice_url(application, self.context.get("request"))
 
 
 class ApplicationSummarySerializer(ApplicationBaseSerializer):

@@ -45,7 +45,7 @@ def applications_for_list(user: User) -> QuerySet[Application]:
     """The list pages' and endpoints' query: one row per application, constant queries as rows grow."""
     return (
         visible_applications(user)
-        .select_related("organisation", "call", "program")
+        .select_related("organisation", "call", "program", "award_notice")
         .annotate(unit_count=Count("units", distinct=True))
         .order_by("-created_at", "-pk")
     )
@@ -55,7 +55,7 @@ def application_detail_queryset(user: User) -> QuerySet[Application]:
     """Everything a detail page or the API read body shows, prefetched."""
     return (
         visible_applications(user)
-        .select_related("organisation", "call", "program", "created_by")
+        .select_related("organisation", "call", "program", "created_by", "award_notice")
         .prefetch_related(
             "units__tier",
             "targets",

@@ -628,6 +628,11 @@ def _finish(
     from applications.tasks import notify_applicant_task
 
     notify_applicant_task.delay_on_commit(event_id=event.pk)
+    if application.state == State.AWARDED:
+        # SPEC §6: the award notice is rendered in a background job once the award is confirmed.
+        from notices.hooks import on_awarded
+
+        on_awarded(application)
     return application
 
 
