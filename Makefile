@@ -44,7 +44,7 @@ migrate: install ## Apply database migrations and create the staff groups
 
 seed: migrate ## Load the nine programs and the demo call, organisations and accounts
 	$(MANAGE) seed_programs
-	$(MANAGE) seed_demo
+	$(MANAGE) seed_demo --with-samples
 
 demo: seed ## Set everything up and serve the portal with demo data on http://127.0.0.1:8000
 	@echo ""

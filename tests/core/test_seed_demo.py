@@ -1,4 +1,5 @@
 import subprocess
+from decimal import Decimal
 import sys
 from pathlib import Path
 
@@ -76,9 +77,14 @@ def test_with_samples_adds_further_organisations():
     assert Organisation.objects.count() == 5
     assert Organisation.objects.filter(org_type="social_organisation").exists()
     states = dict(Application.objects.values_list("program__code", "state"))
-    assert states == {"P9-1": "accepted", "P9-2": "draft", "P10-2": "submitted", "P9-3": "approved"}
+    assert states == {"P9-1": "accepted", "P9-2": "draft", "P10-2": "submitted", "P9-3": "approved", "P8-3": "awarded"}
     call_command("seed_demo", "--with-samples", verbosity=0)
-    assert Application.objects.count() == 4
+    assert Application.objects.count() == 5
+    past = Application.objects.get(program__code="P8-3")
+    assert past.organisation.memberships.get().user.email == "applicant1@demo.local"
+    assert past.allocated_amount == Decimal("98000.00")  # 48000 + min(62000, 50000)
+    assert not past.call.is_open
+    assert Call.objects.open_now().count() == 1
 
 
 def test_seed_demo_refuses_with_production_settings(settings):

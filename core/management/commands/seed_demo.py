@@ -17,6 +17,7 @@ from accounts import services as account_services
 from accounts.models import District, Organisation, OrganisationType, User
 from accounts.roles import ADMINISTRATOR, APPROVER, EXPERT, FINANCE, INTAKE, Role
 from accounts.rules import build_uscc
+from allocations.services import execute_allocation, start_allocation
 from applications import services as application_services
 from applications.models import Application
 from programs.models import Call, Program, ProgramBudget
@@ -163,6 +164,7 @@ class Command(BaseCommand):
         call = self._demo_call(programs)
         if options["with_samples"]:
             self._sample_applications(call)
+            self._past_award()
         self.stdout.write(
             f"seed_demo: call “{call.title}” open until {timezone.localtime(call.closes_at):%Y-%m-%d %H:%M}; "
             f"{created_users} users created; {Organisation.objects.count()} organisations."
@@ -253,6 +255,66 @@ class Command(BaseCommand):
                 except ValidationError as error:
                     self.stdout.write(f"seed_demo: sample {code} of {email} stays a draft: {'; '.join(error.messages)}")
                     break
+
+    def _past_award(self) -> None:
+        """applicant1's award from last year's (closed) call, walked through the whole workflow by the services,
+        so the demo has an award notice to download while this year's call stays open for allocation."""
+        year = timezone.localdate().year - 1
+        title = f"{year}年度质量品牌领域专项资金申报（已结束）"
+        if Call.objects.filter(title=title).exists():
+            return
+        tz = timezone.get_current_timezone()
+        now = timezone.now()
+        program = Program.objects.get(code="P8-3")
+        call = Call.objects.create(
+            year=year, title=title, opens_at=now - timedelta(days=1), closes_at=now + timedelta(hours=1)
+        )
+        call.programs.set([program])
+        ProgramBudget.objects.get_or_create(program=program, year=year, defaults={"amount": Decimal("2000000")})
+        applicant = User.objects.get(email="applicant1@demo.local")
+        intake = User.objects.get(email="intake@demo.local")
+        approver = User.objects.get(email="approver@demo.local")
+        issued = date(year, 6, 18)
+        application = application_services.create_application(
+            actor=applicant,
+            call=call,
+            program=program,
+            data={
+                "units": [
+                    {
+                        "key": f"CQC-GP-{year}-0088",
+                        "claim_amount": "48000",
+                        "issued_on": str(issued),
+                        "description": "绿色产品认证",
+                    },
+                    {
+                        "key": f"CQC-LC-{year}-0101",
+                        "claim_amount": "62000",
+                        "issued_on": str(issued),
+                        "description": "低碳产品认证",
+                    },
+                ],
+                "targets": [{"indicator": "绿色认证产品销售额增长", "target": "15", "unit": "%"}],
+                "declarations": {"truthful": True, "no_duplicate_funding": True, "accept_adjustment": True},
+            },
+        )
+        for requirement in program.attachment_requirements.filter(is_required=True):
+            application_services.add_attachment(
+                application=application,
+                actor=applicant,
+                kind=requirement.kind,
+                uploaded_file=SimpleUploadedFile(f"{requirement.name}.pdf", SAMPLE_PDF, "application/pdf"),
+            )
+        application_services.submit_application(application=application, actor=applicant)
+        application_services.accept_application(application=application, actor=intake)
+        application_services.approve_application(application=application, actor=approver)
+        run = start_allocation(call=call, actor=approver)
+        execute_allocation(run_id=run.pk)
+        application_services.publish_application(application=application, actor=approver)
+        application_services.confirm_application(application=application, actor=None, comment="公示期满无异议")
+        call.opens_at = datetime(year, 3, 1, 9, 0, tzinfo=tz)
+        call.closes_at = datetime(year, 3, 31, 18, 0, tzinfo=tz)
+        call.save(update_fields=["opens_at", "closes_at"])
 
     def _demo_call(self, programs: list[Program]) -> Call:
         today = timezone.localdate()
