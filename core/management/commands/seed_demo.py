@@ -260,7 +260,7 @@ class Command(BaseCommand):
         """applicant1's award from last year's (closed) call, walked through the whole workflow by the services,
         so the demo has an award notice to download while this year's call stays open for allocation."""
         year = timezone.localdate().year - 1
-        title = f"{year}年度质量品牌领域专项资金申报（已结束）"
+        title = f"{year}年度质量品牌领域专项资金申报"
         if Call.objects.filter(title=title).exists():
             return
         tz = timezone.get_current_timezone()
