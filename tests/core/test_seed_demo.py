@@ -1,6 +1,6 @@
 import subprocess
-from decimal import Decimal
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
