@@ -191,6 +191,14 @@ class Application(FSMModelMixin, models.Model):
     allocated_amount = models.DecimalField(
         _("核定资助金额（元）"), max_digits=14, decimal_places=2, null=True, blank=True
     )
+    score = models.DecimalField(
+        _("评审得分"),
+        max_digits=6,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("评审制：已提交评分专家的加权平均分。"),
+    )
     return_reason = models.TextField(_("退回原因"), blank=True)
     return_due_on = models.DateField(_("补正截止日期"), null=True, blank=True)
     decision_reason = models.TextField(_("不予资助原因"), blank=True)

@@ -795,6 +795,12 @@ def approve_application(*, application: Application, actor: User, comment: str =
     """
     application = _locked(application)
     _check_transition(application, "approve", actor)
+    # 核准制: the verification checklist complete; 评审制: enough submitted expert scores and the pass mark.
+    from review.services import approval_blockers
+
+    blockers = approval_blockers(application)
+    if blockers:
+        raise ValidationError(blockers)
     lock_organisation_year(application.organisation_id, application.call.year)
     check = recheck_caps(application)
     units = list(application.units.order_by("position", "pk"))
