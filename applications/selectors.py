@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import ADMINISTRATOR, APPROVER, EXPERT, FINANCE, INTAKE, user_has_role
@@ -87,17 +88,17 @@ def notifications_for(user: User) -> QuerySet[Notification]:
 def next_step_for_applicant(application: Application) -> str:
     """What the applicant should do next, in a few words (shown on the dashboard)."""
     return {
-        State.DRAFT: "完善并提交申报",
-        State.SUBMITTED: "等待受理",
-        State.RETURNED: "按退回意见补正后重新提交",
-        State.ACCEPTED: "等待审核",
-        State.APPROVED: "等待审核",
+        State.DRAFT: _("完善并提交申报"),
+        State.SUBMITTED: _("等待受理"),
+        State.RETURNED: _("按退回意见补正后重新提交"),
+        State.ACCEPTED: _("等待审核"),
+        State.APPROVED: _("等待审核"),
         State.REJECTED: "—",
         State.WITHDRAWN: "—",
-        State.IN_PUBLICITY: "公示中，等待公示期结束",
-        State.AWARDED: "下载资助通知书，等待拨付",
-        State.DISBURSED: "按期提交绩效报告",
+        State.IN_PUBLICITY: _("公示中，等待公示期结束"),
+        State.AWARDED: _("下载资助通知书，等待拨付"),
+        State.DISBURSED: _("按期提交绩效报告"),
         State.EVALUATED: "—",
-        State.CLAWBACK: "按通知退回资金",
+        State.CLAWBACK: _("按通知退回资金"),
         State.CLOSED: "—",
     }[application.state]
