@@ -27,21 +27,41 @@ VIEW_CATALOGUE = (
     "programs.view_attachmentrequirement",
     "programs.view_formfield",
     "programs.view_scoringcriterion",
+    "programs.view_verificationitem",
 )
 
 VIEW_APPLICATIONS = ("applications.view_application",)
+
+# Review (核实 and 专家评审): rows are written only through review/services.py, from custom admin views.
+VIEW_REVIEW = ("review.view_verificationcheck", "review.view_expertassignment", "review.view_expertscore")
 
 INTAKE = Role(
     key="intake",
     group_name="受理员",
     description=str(_("受理、形式审查、核实、退回补正")),
-    permissions=(*VIEW_CATALOGUE, *VIEW_APPLICATIONS, "accounts.view_organisation", "accounts.view_membership"),
+    permissions=(
+        *VIEW_CATALOGUE,
+        *VIEW_APPLICATIONS,
+        "accounts.view_organisation",
+        "accounts.view_membership",
+        "review.view_verificationcheck",
+        "review.add_verificationcheck",
+        "review.change_verificationcheck",
+    ),
 )
 EXPERT = Role(
     key="expert",
     group_name="评审专家",
     description=str(_("对分配的申报进行评分")),
-    permissions=("programs.view_program", "programs.view_scoringcriterion", *VIEW_APPLICATIONS),
+    permissions=(
+        "programs.view_program",
+        "programs.view_scoringcriterion",
+        *VIEW_APPLICATIONS,
+        "review.view_expertassignment",
+        "review.view_expertscore",
+        "review.add_expertscore",
+        "review.change_expertscore",
+    ),
 )
 APPROVER = Role(
     key="approver",
@@ -59,6 +79,9 @@ APPROVER = Role(
         "allocations.add_allocationrun",
         "allocations.view_allocationline",
         "allocations.view_capsweep",
+        *VIEW_REVIEW,
+        "review.add_expertassignment",
+        "review.change_expertassignment",
     ),
 )
 FINANCE = Role(

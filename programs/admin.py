@@ -18,6 +18,7 @@ from programs.models import (
     ProgramBudget,
     ScoringCriterion,
     Tier,
+    VerificationItem,
 )
 
 
@@ -68,6 +69,13 @@ class ScoringCriterionInline(admin.TabularInline):
     fields = ("name", "description", "weight", "max_score", "sort_order")
 
 
+class VerificationItemInline(admin.TabularInline):
+    model = VerificationItem
+    extra = 0
+    fields = ("text", "help_text", "sort_order")
+    verbose_name_plural = _("核实事项（核准制）")
+
+
 class ProgramBudgetInline(admin.TabularInline):
     model = ProgramBudget
     extra = 0
@@ -90,7 +98,14 @@ class ProgramAdmin(SimpleHistoryAdmin):
     list_display_links = ("code", "name")
     list_filter = ("direction", "review_track", "amount_rule", "is_active")
     search_fields = ("code", "name", "clause")
-    inlines = (TierInline, AttachmentRequirementInline, FormFieldInline, ScoringCriterionInline, ProgramBudgetInline)
+    inlines = (
+        TierInline,
+        AttachmentRequirementInline,
+        FormFieldInline,
+        ScoringCriterionInline,
+        VerificationItemInline,
+        ProgramBudgetInline,
+    )
     fieldsets = (
         (None, {"fields": ("code", "name", "clause", "direction", "review_track", "is_active", "sort_order")}),
         (_("申报主体"), {"fields": ("applicant_types", "applicant_label", "min_years_established")}),

@@ -346,6 +346,36 @@ class ScoringCriterion(models.Model):
         return f"{self.name}（{self.weight}%）"
 
 
+class VerificationItem(models.Model):
+    """An item of a 核准制 program's verification checklist (核实), e.g. 证书真实有效.
+
+    The intake officer records each item as passed or failed for each application; approval needs all passed.
+    """
+
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="verification_items", verbose_name=_("资助项目")
+    )
+    text = models.CharField(_("核实事项"), max_length=200)
+    help_text = models.CharField(_("核实说明"), max_length=300, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("核实事项")
+        verbose_name_plural = _("核实事项")
+        ordering = ["program", "sort_order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "text"],
+                name="verification_item_text_unique_per_program",
+                violation_error_code="verification_item_exists",
+                violation_error_message=_("该项目已有相同的核实事项"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
 class CallQuerySet(models.QuerySet["Call"]):
     def open_at(self, moment: datetime) -> "CallQuerySet":
         return self.filter(opens_at__lte=moment, closes_at__gt=moment)

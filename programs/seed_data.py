@@ -63,8 +63,16 @@ class CriterionSeed:
 
 
 @dataclass(frozen=True)
+class VerificationItemSeed:
+    """An item of a 核准制 program's verification checklist (核实), checked by the intake officer."""
+
+    text: str
+    help_text: str = ""
+
+
+@dataclass(frozen=True)
 class ProgramSeed:
-    """One funding item; every field but the four child tuples is a field of `programs.models.Program`."""
+    """One funding item; every field but the child tuples is a field of `programs.models.Program`."""
 
     code: str
     name: str
@@ -99,9 +107,10 @@ class ProgramSeed:
     attachments: tuple[AttachmentSeed, ...] = ()
     form_fields: tuple[FormFieldSeed, ...] = ()
     criteria: tuple[CriterionSeed, ...] = ()
+    verification_items: tuple[VerificationItemSeed, ...] = ()
 
 
-CHILD_FIELDS = ("tiers", "attachments", "form_fields", "criteria")
+CHILD_FIELDS = ("tiers", "attachments", "form_fields", "criteria", "verification_items")
 
 
 def _numbered(*items: str) -> str:
@@ -335,6 +344,16 @@ PROGRAMS: tuple[ProgramSeed, ...] = (
             ),
             COMMITMENT,
         ),
+        verification_items=(
+            VerificationItemSeed(
+                "认证证书真实有效", "在发证认证机构官网或全国认证认可信息公共服务平台查询证书，状态为有效。"
+            ),
+            VerificationItemSeed("证书持有人与申报单位一致", "证书上的单位名称、统一社会信用代码与申报单位一致。"),
+            VerificationItemSeed("证书在规定期限内取得", "发证日期在近1年内，证书编号与申报单元一致。"),
+            VerificationItemSeed(
+                "认证费用凭证与申报金额相符", "发票及银行支付凭证的收款方为认证机构，金额不低于申报的实际费用。"
+            ),
+        ),
     ),
     ProgramSeed(
         code="P9-1",
@@ -388,6 +407,16 @@ PROGRAMS: tuple[ProgramSeed, ...] = (
                 help_text="认可机构开具的发票及银行支付凭证，金额应与申报的实际费用一致。",
             ),
             COMMITMENT,
+        ),
+        verification_items=(
+            VerificationItemSeed("认可证书真实有效", "在认可机构官网查询认可证书及认可范围，状态为有效。"),
+            VerificationItemSeed(
+                "认可证书持有人与申报单位一致", "认可证书上的单位名称与申报单位一致，外文证书附中文译本。"
+            ),
+            VerificationItemSeed("认可在规定期限内取得", "认可证书颁发日期在近1年内，证书编号与申报单元一致。"),
+            VerificationItemSeed(
+                "认可费用凭证与申报金额相符", "发票及银行支付凭证的收款方为认可机构，金额不低于申报的实际费用。"
+            ),
         ),
     ),
     ProgramSeed(
@@ -489,6 +518,15 @@ PROGRAMS: tuple[ProgramSeed, ...] = (
                 is_required=False,
             ),
             COMMITMENT,
+        ),
+        verification_items=(
+            VerificationItemSeed(
+                "计量技术文件或证书已正式发布或取得", "核对发布公告、文件文本或证书，发布或取得日期在近3年内。"
+            ),
+            VerificationItemSeed(
+                "申报单位的主导或参加身份属实", "起草单位名单或任命文件中列明申报单位及其角色（主导/参加）。"
+            ),
+            VerificationItemSeed("申报档次与事项相符", "事项类别与所选档次一致，同一事项未重复申报。"),
         ),
     ),
     ProgramSeed(
@@ -607,6 +645,12 @@ PROGRAMS: tuple[ProgramSeed, ...] = (
                 help_text="获奖证书或政府表彰文件扫描件，须为上一年度获得。",
             ),
             COMMITMENT,
+        ),
+        verification_items=(
+            VerificationItemSeed("荣誉真实有效", "在授奖机关的公告或文件中查到申报单位的获奖信息。"),
+            VerificationItemSeed("荣誉为上一年度取得", "授奖文件的日期在上一自然年度内。"),
+            VerificationItemSeed("获奖主体与申报单位一致", "获奖单位名称与申报单位名称、统一社会信用代码一致。"),
+            VerificationItemSeed("申报档次与荣誉相符", "所选档次与荣誉名称一致；同一年度多项荣誉按最高档次资助。"),
         ),
     ),
     ProgramSeed(

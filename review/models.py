@@ -1,8 +1,45 @@
-"""Review: expert assignments (scores, checks, publicity and objections come with the review issue)."""
+"""Review: the verification checklist (核实) and expert review (专家评审): assignments and scores."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+
+class VerificationCheck(models.Model):
+    """The intake officer's finding on one checklist item of one 核准制 application."""
+
+    application = models.ForeignKey(
+        "applications.Application",
+        on_delete=models.CASCADE,
+        related_name="verification_checks",
+        verbose_name=_("申报"),
+    )
+    item = models.ForeignKey(
+        "programs.VerificationItem", on_delete=models.PROTECT, related_name="checks", verbose_name=_("核实事项")
+    )
+    passed = models.BooleanField(_("核实通过"), default=False)
+    note = models.TextField(_("核实意见"), blank=True)
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("核实人")
+    )
+    checked_at = models.DateTimeField(_("核实时间"))
+
+    class Meta:
+        verbose_name = _("核实记录")
+        verbose_name_plural = _("核实记录")
+        ordering = ["application", "item__sort_order", "item_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "item"], name="one_check_per_application_and_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.item}：{'通过' if self.passed else '未通过'}"
+
+
+class ExpertAssignmentQuerySet(models.QuerySet["ExpertAssignment"]):
+    def submitted(self) -> "ExpertAssignmentQuerySet":
+        return self.filter(submitted_at__isnull=False)
 
 
 class ExpertAssignment(models.Model):
@@ -22,13 +59,55 @@ class ExpertAssignment(models.Model):
     )
     assigned_at = models.DateTimeField(_("分配时间"), auto_now_add=True)
     no_conflict_confirmed_at = models.DateTimeField(_("确认无利益冲突时间"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("提交评分时间"), null=True, blank=True)
+
+    objects = ExpertAssignmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("专家分配")
         verbose_name_plural = _("专家分配")
+        ordering = ["-assigned_at", "-pk"]
         constraints = [
-            models.UniqueConstraint(fields=["application", "expert"], name="one_assignment_per_expert_and_application")
+            models.UniqueConstraint(fields=["application", "expert"], name="one_assignment_per_expert_and_application"),
+            # Scores are given only after the expert has declared no conflict of interest.
+            models.CheckConstraint(
+                condition=Q(submitted_at__isnull=True) | Q(no_conflict_confirmed_at__isnull=False),
+                name="assignment_submitted_after_confirmation",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.application} → {self.expert}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.no_conflict_confirmed_at is not None
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class ExpertScore(models.Model):
+    """One expert's score and comment on one criterion; final once the assignment is submitted."""
+
+    assignment = models.ForeignKey(
+        ExpertAssignment, on_delete=models.CASCADE, related_name="scores", verbose_name=_("专家分配")
+    )
+    criterion = models.ForeignKey(
+        "programs.ScoringCriterion", on_delete=models.PROTECT, related_name="expert_scores", verbose_name=_("评分项")
+    )
+    score = models.DecimalField(_("得分"), max_digits=6, decimal_places=2)
+    comment = models.TextField(_("评语"), blank=True)
+
+    class Meta:
+        verbose_name = _("专家评分")
+        verbose_name_plural = _("专家评分")
+        ordering = ["assignment", "criterion__sort_order", "criterion_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "criterion"], name="one_score_per_assignment_and_criterion"),
+            models.CheckConstraint(condition=Q(score__gte=0), name="expert_score_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.criterion.name}：{self.score}"

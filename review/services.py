@@ -1,10 +1,286 @@
-"""Review: completeness and verification checks, expert assignments and scores (being built)."""
+"""Writes for review: the verification checklist (核实), expert assignments, conflict declarations and scores.
 
-from django.core.exceptions import ValidationError
+Every write is one service with keyword-only arguments and the acting user as ``actor``; the admin views and the tests
+call these. Refusals raise ValidationError with a stable code (or PermissionDenied for the wrong role).
+"""
 
-from applications.models import Application
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Membership, User
+from accounts.roles import APPROVER, EXPERT, INTAKE, user_has_role
+from applications.models import Application, State
+from programs.models import ReviewTrack, ScoringCriterion, VerificationItem
+from review import rules
+from review.models import ExpertAssignment, ExpertScore, VerificationCheck
 
 
 def approval_blockers(application: Application) -> list[ValidationError]:
-    """What stops an approval beyond the state machine; each a ValidationError with a stable code."""
-    return []
+    """What stops an approval beyond the state machine; each a ValidationError with a stable code.
+
+    核准制: "checklist_incomplete" while an item of the program's checklist is not recorded as passed (a program
+    without items has nothing to verify). 评审制: "not_enough_scores" below ``program.min_experts`` submitted experts,
+    "below_pass_mark" when their mean is under ``program.pass_mark``. The 形式审查 (completeness check) is the accept
+    transition itself, so an accepted application has passed it.
+    """
+    program = application.program
+    if program.review_track == ReviewTrack.EXPERT_REVIEW:
+        return rules.expert_review_blockers(
+            submitted_totals(application), min_experts=program.min_experts, pass_mark=program.pass_mark
+        )
+    return rules.checklist_blockers(checklist(application))
+
+
+def checklist(application: Application) -> list[rules.ChecklistItem]:
+    """The program's checklist items in order, each with the finding recorded for this application (or None)."""
+    found = dict(VerificationCheck.objects.filter(application=application).values_list("item_id", "passed"))
+    items = VerificationItem.objects.filter(program_id=application.program_id).order_by("sort_order", "pk")
+    return [rules.ChecklistItem(text=item.text, passed=found.get(item.pk)) for item in items]
+
+
+def assignment_total(assignment: ExpertAssignment) -> Decimal | None:
+    """One expert's weighted total (0–100), or None before the scores are submitted."""
+    if assignment.submitted_at is None:
+        return None
+    scores = assignment.scores.select_related("criterion")
+    return rules.weighted_total(
+        rules.CriterionScore(score=s.score, max_score=s.criterion.max_score, weight=s.criterion.weight) for s in scores
+    )
+
+
+def submitted_totals(application: Application) -> list[Decimal]:
+    """The weighted totals of the experts who have submitted, in one query."""
+    by_assignment: dict[int, list[rules.CriterionScore]] = {}
+    rows = ExpertScore.objects.filter(
+        assignment__application=application, assignment__submitted_at__isnull=False
+    ).values_list("assignment_id", "score", "criterion__max_score", "criterion__weight")
+    for assignment_id, score, max_score, weight in rows:
+        by_assignment.setdefault(assignment_id, []).append(rules.CriterionScore(score, max_score, weight))
+    return [rules.weighted_total(scores) for _pk, scores in sorted(by_assignment.items())]
+
+
+def _locked_application(application: Application) -> Application:
+    return (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("organisation", "program")
+        .get(pk=application.pk)
+    )
+
+
+def _not_accepted() -> ValidationError:
+    return ValidationError(_("只有已受理（审核中）的申报可以进行此操作"), code="not_accepted")
+
+
+# --- 核实: the verification checklist -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def record_verification(
+    *, application: Application, actor: User, results: Mapping[int, tuple[bool, str]]
+) -> list[VerificationCheck]:
+    """Record the findings on checklist items of an accepted application (intake officer): item id → (passed, note).
+
+    Items not in ``results`` keep what was recorded before. Each written row records who and when.
+    Raise PermissionDenied for other roles; ValidationError "not_accepted" outside the accepted state,
+    "unknown_item" for an item of another program. Nothing is written when anything is refused.
+    """
+    if not user_has_role(actor, INTAKE):
+        raise PermissionDenied
+    application = _locked_application(application)
+    if application.state != State.ACCEPTED:
+        raise _not_accepted()
+    items = {item.pk: item for item in VerificationItem.objects.filter(program_id=application.program_id)}
+    unknown = [str(pk) for pk in results if int(pk) not in items]
+    if unknown:
+        raise ValidationError(
+            _("核实事项不属于该申报的资助项目：%(ids)s"), code="unknown_item", params={"ids": "、".join(unknown)}
+        )
+    now = timezone.now()
+    checks = []
+    for pk, (passed, note) in results.items():
+        check, _created = VerificationCheck.objects.update_or_create(
+            application=application,
+            item=items[int(pk)],
+            defaults={"passed": bool(passed), "note": (note or "").strip(), "checked_by": actor, "checked_at": now},
+        )
+        checks.append(check)
+    return checks
+
+
+# --- 专家评审: assignments, conflict declarations and scores ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AssignmentOutcome:
+    """What happened to one (application, expert) pair: "created", "existing" or "refused" (with the error)."""
+
+    application: Application
+    expert: User
+    status: str
+    assignment: ExpertAssignment | None = None
+    error: ValidationError | None = None
+
+    @property
+    def code(self) -> str | None:
+        return self.error.code if self.error is not None else None
+
+
+def affiliated_usccs(expert: User) -> set[str]:
+    """The USCCs an expert declared (one per line), upper-cased, plus the expert's own organisation's."""
+    usccs = {line.strip().upper() for line in (expert.affiliated_usccs or "").splitlines() if line.strip()}
+    membership = Membership.objects.filter(user=expert).select_related("organisation").first()
+    if membership is not None:
+        usccs.add(membership.organisation.uscc.upper())
+    return usccs
+
+
+def _assignment_refusal(application: Application, expert: User, usccs: set[str]) -> ValidationError | None:
+    if application.program.review_track != ReviewTrack.EXPERT_REVIEW:
+        return ValidationError(
+            _("%(ref)s 为核准制项目，无需专家评审"), code="not_expert_review", params={"ref": application}
+        )
+    if application.state != State.ACCEPTED:
+        return ValidationError(_("%(ref)s 不在审核中，不能分配专家"), code="not_accepted", params={"ref": application})
+    if not user_has_role(expert, EXPERT) or not expert.is_active:
+        return ValidationError(_("%(expert)s 不是评审专家"), code="not_an_expert", params={"expert": expert})
+    if application.organisation.uscc.upper() in usccs:
+        return ValidationError(
+            _("%(expert)s 与申报单位 %(org)s 有关联，应当回避"),
+            code="expert_affiliated",
+            params={"expert": expert, "org": application.organisation.name},
+        )
+    return None
+
+
+@transaction.atomic
+def assign_experts(
+    *, applications: Iterable[Application], experts: Iterable[User], actor: User
+) -> list[AssignmentOutcome]:
+    """Assign each expert to each application (approver), one pair or many at once; return one outcome per pair.
+
+    A pair that already exists is left as it is ("existing"). A pair is refused, the others still assigned, with
+    "not_expert_review" (核准制 program), "not_accepted" (not in review), "not_an_expert" or "expert_affiliated"
+    (the expert declared the organisation's USCC among their affiliations, or is its member).
+    Raise PermissionDenied for anyone but an approver.
+    """
+    if not user_has_role(actor, APPROVER):
+        raise PermissionDenied
+    experts = list(experts)
+    usccs = {expert.pk: affiliated_usccs(expert) for expert in experts}
+    outcomes = []
+    for application in applications:
+        application = _locked_application(application)
+        existing = {a.expert_id: a for a in ExpertAssignment.objects.filter(application=application)}
+        for expert in experts:
+            if expert.pk in existing:
+                outcomes.append(AssignmentOutcome(application, expert, "existing", existing[expert.pk]))
+                continue
+            error = _assignment_refusal(application, expert, usccs[expert.pk])
+            if error is not None:
+                outcomes.append(AssignmentOutcome(application, expert, "refused", error=error))
+                continue
+            assignment = ExpertAssignment.objects.create(application=application, expert=expert, assigned_by=actor)
+            outcomes.append(AssignmentOutcome(application, expert, "created", assignment))
+    return outcomes
+
+
+def _locked_assignment(assignment: ExpertAssignment) -> ExpertAssignment:
+    return (
+        ExpertAssignment.objects.select_for_update(of=("self",))
+        .select_related("application__program", "application__organisation")
+        .get(pk=assignment.pk)
+    )
+
+
+@transaction.atomic
+def confirm_no_conflict(*, assignment: ExpertAssignment, actor: User) -> ExpertAssignment:
+    """Record the assigned expert's declaration of no conflict of interest; only then may they open the application.
+
+    Confirming again keeps the first time. Raise PermissionDenied for anyone but the assigned expert.
+    """
+    assignment = _locked_assignment(assignment)
+    if assignment.expert_id != getattr(actor, "pk", None):
+        raise PermissionDenied
+    if assignment.no_conflict_confirmed_at is None:
+        assignment.no_conflict_confirmed_at = timezone.now()
+        assignment.save(update_fields=["no_conflict_confirmed_at"])
+    return assignment
+
+
+def _clean_score(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return Decimal("NaN")
+
+
+SCORE_MESSAGES = {
+    "score_required": gettext_lazy("请为该评分项打分"),
+    "score_invalid": gettext_lazy("请输入最多两位小数的数字"),
+    "score_out_of_range": gettext_lazy("得分应在0至%(max)s分之间"),
+}
+
+
+@transaction.atomic
+def submit_scores(
+    *, assignment: ExpertAssignment, actor: User, scores: Mapping[int, tuple[Any, str]]
+) -> ExpertAssignment:
+    """Submit the assigned expert's scores, criterion id → (score, comment); final once submitted.
+
+    Every criterion of the program must be scored from 0 to its full marks. Then the application's score becomes the
+    mean over the submitted experts of Σ score / max_score × weight.
+    Raise PermissionDenied for anyone but the assigned expert; ValidationError "conflict_not_confirmed",
+    "scores_final", "not_accepted", "unknown_criterion", or a dict keyed ``score_<criterion id>`` with
+    "score_required", "score_invalid" or "score_out_of_range". Nothing is saved when anything is refused.
+    """
+    application = _locked_application(assignment.application)
+    assignment = _locked_assignment(assignment)
+    if assignment.expert_id != getattr(actor, "pk", None):
+        raise PermissionDenied
+    if assignment.no_conflict_confirmed_at is None:
+        raise ValidationError(_("请先确认无利益冲突"), code="conflict_not_confirmed")
+    if assignment.submitted_at is not None:
+        raise ValidationError(_("评分已提交，不能修改"), code="scores_final")
+    if application.state != State.ACCEPTED:
+        raise _not_accepted()
+    criteria = {c.pk: c for c in ScoringCriterion.objects.filter(program_id=application.program_id)}
+    given = {int(pk): value for pk, value in scores.items()}
+    unknown = sorted(set(given) - set(criteria))
+    if unknown:
+        raise ValidationError(
+            _("评分项不属于该申报的资助项目：%(ids)s"),
+            code="unknown_criterion",
+            params={"ids": "、".join(map(str, unknown))},
+        )
+    errors: dict[str, ValidationError] = {}
+    rows = []
+    for pk, criterion in criteria.items():
+        score, comment = given.get(pk, (None, ""))
+        score = _clean_score(score)
+        code = "score_required" if score is None else rules.score_error(score, criterion.max_score)
+        if code:
+            errors[f"score_{pk}"] = ValidationError(
+                SCORE_MESSAGES[code], code=code, params={"max": criterion.max_score}
+            )
+            continue
+        rows.append(
+            ExpertScore(assignment=assignment, criterion=criterion, score=score, comment=(comment or "").strip())
+        )
+    if errors:
+        raise ValidationError(errors)
+    ExpertScore.objects.bulk_create(rows)
+    assignment.submitted_at = timezone.now()
+    assignment.save(update_fields=["submitted_at"])
+    application.score = rules.mean_score(submitted_totals(application))
+    application.save(update_fields=["score", "updated_at"])
+    return assignment

@@ -20,6 +20,7 @@ STAFF_GROUPS = {
     "intake@demo.local": "受理员",
     "expert1@demo.local": "评审专家",
     "expert2@demo.local": "评审专家",
+    "expert3@demo.local": "评审专家",
     "approver@demo.local": "审定人",
     "finance1@demo.local": "财务人员",
     "finance2@demo.local": "财务人员",

@@ -15,10 +15,11 @@ from programs.models import (
     ReviewTrack,
     ScoringCriterion,
     Tier,
+    VerificationItem,
 )
 
 CODES = ["P8-1", "P8-2", "P8-3", "P9-1", "P9-2", "P9-3", "P10-1", "P10-2", "P10-3"]
-MODELS = (Program, Tier, AttachmentRequirement, FormField, ScoringCriterion)
+MODELS = (Program, Tier, AttachmentRequirement, FormField, ScoringCriterion, VerificationItem)
 
 
 def seed(*args: str) -> str:
@@ -241,3 +242,57 @@ def test_a_deleted_program_is_created_again(db):
 
     assert Program.objects.get(code="P9-2").tiers.count() == 11
     assert output.strip() == "seed_programs: 9 programs (1 created, 8 unchanged), 17 tiers"
+
+
+def test_each_verification_program_has_a_checklist_of_three_to_five_items_and_the_others_none(db):
+    seed()
+
+    counts = {program.code: program.verification_items.count() for program in Program.objects.all()}
+
+    assert counts == {
+        "P8-1": 0,
+        "P8-2": 0,
+        "P8-3": 4,
+        "P9-1": 4,
+        "P9-2": 3,
+        "P9-3": 0,
+        "P10-1": 4,
+        "P10-2": 0,
+        "P10-3": 0,
+    }
+    assert list(Program.objects.get(code="P8-3").verification_items.values_list("sort_order", flat=True)) == [
+        1,
+        2,
+        3,
+        4,
+    ]
+    assert Program.objects.get(code="P8-3").verification_items.first().text == "认证证书真实有效"
+
+
+def test_a_program_seeded_before_checklists_existed_gets_its_checklist_on_the_next_run(db):
+    seed()
+    VerificationItem.objects.filter(program__code="P9-1").delete()
+
+    output = seed()
+
+    assert Program.objects.get(code="P9-1").verification_items.count() == 4
+    assert "1 given their verification checklist: P9-1" in output
+    assert "9 unchanged" in output
+
+
+def test_an_edited_checklist_survives_a_second_run_and_reset_restores_it(db):
+    seed()
+    seeded = snapshot()["VerificationItem"]
+    VerificationItem.objects.filter(program__code="P10-1", sort_order=1).update(text="荣誉证书原件已核对")
+
+    output = seed()
+
+    assert "1 edited and left alone: P10-1" in output
+    assert VerificationItem.objects.filter(text="荣誉证书原件已核对").count() == 1
+
+    output = seed("--reset")
+
+    assert "1 reset: P10-1" in output
+    assert {(r["program_id"], r["text"], r["sort_order"]) for r in snapshot()["VerificationItem"]} == {
+        (r["program_id"], r["text"], r["sort_order"]) for r in seeded
+    }

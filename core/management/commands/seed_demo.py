@@ -21,6 +21,7 @@ from allocations.services import execute_allocation, start_allocation
 from applications import services as application_services
 from applications.models import Application
 from programs.models import Call, Program, ProgramBudget
+from review import services as review_services
 
 SAMPLE_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 
@@ -30,6 +31,7 @@ STAFF: tuple[tuple[str, str, Role | None], ...] = (
     ("intake@demo.local", "受理员 李明", INTAKE),
     ("expert1@demo.local", "评审专家 王芳", EXPERT),
     ("expert2@demo.local", "评审专家 陈刚", EXPERT),
+    ("expert3@demo.local", "评审专家 孙悦", EXPERT),
     ("approver@demo.local", "审定人 张伟", APPROVER),
     ("finance1@demo.local", "财务人员 刘洋", FINANCE),
     ("finance2@demo.local", "财务人员 赵丽", FINANCE),
@@ -223,7 +225,7 @@ class Command(BaseCommand):
                 "P9-3",
                 [{"description": "计量标准协同服务平台"}],
                 {"service_focus": "中小企业稳增长拓市场精准服务", "smes_served": "120"},
-                ["submit", "accept", "approve"],
+                ["submit", "accept", "expert_review", "approve"],
             ),
         )
         for email, code, units, form_data, steps in samples:
@@ -248,6 +250,9 @@ class Command(BaseCommand):
                 )
             actors = {"submit": user, "accept": intake, "approve": approver}
             for step in steps:
+                if step == "expert_review":
+                    self._expert_review(application, approver)
+                    continue
                 try:
                     application = application_services.run_transition(
                         application=application, actor=actors[step], name=step
@@ -255,6 +260,23 @@ class Command(BaseCommand):
                 except ValidationError as error:
                     self.stdout.write(f"seed_demo: sample {code} of {email} stays a draft: {'; '.join(error.messages)}")
                     break
+
+    def _expert_review(self, application: Application, approver: User) -> None:
+        """Three demo experts confirm no conflict and score every criterion at 80 % (a passing 80.00)."""
+        experts = list(
+            User.objects.filter(email__in=["expert1@demo.local", "expert2@demo.local", "expert3@demo.local"])
+        )
+        outcomes = review_services.assign_experts(applications=[application], experts=experts, actor=approver)
+        criteria = list(application.program.scoring_criteria.all())
+        for outcome in outcomes:
+            if outcome.assignment is None:
+                continue
+            review_services.confirm_no_conflict(assignment=outcome.assignment, actor=outcome.assignment.expert)
+            review_services.submit_scores(
+                assignment=outcome.assignment,
+                actor=outcome.assignment.expert,
+                scores={c.pk: (Decimal(c.max_score) * Decimal("0.8"), "材料完整，效益明确") for c in criteria},
+            )
 
     def _past_award(self) -> None:
         """applicant1's award from last year's (closed) call, walked through the whole workflow by the services,
@@ -307,6 +329,11 @@ class Command(BaseCommand):
             )
         application_services.submit_application(application=application, actor=applicant)
         application_services.accept_application(application=application, actor=intake)
+        review_services.record_verification(
+            application=application,
+            actor=intake,
+            results={item.pk: (True, "已核验原件") for item in program.verification_items.all()},
+        )
         application_services.approve_application(application=application, actor=approver)
         run = start_allocation(call=call, actor=approver)
         execute_allocation(run_id=run.pk)

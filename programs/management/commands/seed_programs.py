@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import models, transaction
 
-from programs.models import AttachmentRequirement, FormField, Program, ScoringCriterion, Tier
+from programs.models import AttachmentRequirement, FormField, Program, ScoringCriterion, Tier, VerificationItem
 from programs.seed_data import CHILD_FIELDS, PROGRAMS, ProgramSeed
 
 
@@ -24,7 +24,11 @@ CHILDREN = (
     Child("attachments", AttachmentRequirement, "kind"),
     Child("form_fields", FormField, "name"),
     Child("criteria", ScoringCriterion, "name"),
+    Child("verification_items", VerificationItem, "text"),
 )
+# Kinds of rows added after the first release: a program seeded before has none, so they are added to it on the next
+# run (without --reset) when it has no row of that kind at all.
+BACKFILLED_CHILDREN = ("verification_items",)
 
 
 @dataclass
@@ -34,6 +38,7 @@ class SeedResult:
     edited: list[str] = field(default_factory=list)
     reset: list[str] = field(default_factory=list)
     kept_rows: list[str] = field(default_factory=list)
+    backfilled: list[str] = field(default_factory=list)
 
 
 def program_values(seed: ProgramSeed) -> dict[str, Any]:
@@ -99,6 +104,18 @@ def create_program(seed: ProgramSeed) -> Program:
     return program
 
 
+def backfill_program(program: Program, seed: ProgramSeed) -> bool:
+    """Add the seeded rows of the newer child kinds a program has none of; tell whether any were added."""
+    added = False
+    for child in CHILDREN:
+        if child.attr not in BACKFILLED_CHILDREN or child.model._default_manager.filter(program=program).exists():
+            continue
+        for values in child_values(seed, child):
+            _save(child.model(program=program, **values))
+            added = True
+    return added
+
+
 def reset_program(program: Program, seed: ProgramSeed) -> list[str]:
     """Bring a program and its children back to the seed values; return the extra rows kept because they are in use.
 
@@ -146,7 +163,10 @@ def seed_programs(*, reset: bool = False) -> SeedResult:
         if program is None:
             create_program(seed)
             result.created.append(seed.code)
-        elif is_in_sync(program, seed):
+            continue
+        if backfill_program(program, seed):
+            result.backfilled.append(seed.code)
+        if is_in_sync(program, seed):
             result.unchanged.append(seed.code)
         elif reset:
             result.kept_rows += reset_program(program, seed)
@@ -159,8 +179,8 @@ def seed_programs(*, reset: bool = False) -> SeedResult:
 class Command(BaseCommand):
     help = (
         "Load the nine funding items of the operating rules (P8-1 … P10-3) with their tiers, attachment "
-        "requirements, form fields and scoring criteria. Idempotent: programs that already exist are left alone, "
-        "even when an administrator has edited them, unless --reset is given."
+        "requirements, form fields, scoring criteria and verification checklists. Idempotent: programs that already "
+        "exist are left alone, even when an administrator has edited them, unless --reset is given."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -173,6 +193,8 @@ class Command(BaseCommand):
     def handle(self, *args: object, **options: Any) -> None:
         result = seed_programs(reset=options["reset"])
         parts = [f"{len(result.created)} created", f"{len(result.unchanged)} unchanged"]
+        if result.backfilled:
+            parts.append(f"{len(result.backfilled)} given their verification checklist: {', '.join(result.backfilled)}")
         if result.reset:
             parts.append(f"{len(result.reset)} reset: {', '.join(result.reset)}")
         if result.edited:

@@ -1,0 +1,81 @@
+"""The working-day calendar (工作日): the one home for it in the portal.
+
+Chinese public holidays and make-up working days (调休) come from the ``chinese_calendar`` package; rows of
+``publicity.HolidayOverride`` (edited in the admin) take precedence over it. The package only has data for the
+years the State Council has announced (up to 2026 in version 1.11): for later days the calendar falls back to
+Monday–Friday plus the overrides, and says the result is *provisional* so that the page can show "（暂定）".
+
+Deadlines computed here are stored on their rows (e.g. ``PublicityNotice.ends_on``): a later override or a library
+upgrade never moves a published date.
+"""
+
+from datetime import date, timedelta
+
+import chinese_calendar
+
+# Overrides are read once per computation, for a window this long past the start (extended when needed).
+_WINDOW_DAYS = 62
+
+
+def _override_map(first: date, last: date) -> dict[date, bool]:
+    from publicity.models import HolidayOverride  # the override table lives with its main user
+
+    return dict(HolidayOverride.objects.filter(date__gte=first, date__lte=last).values_list("date", "is_working_day"))
+
+
+def _library_working_day(day: date) -> bool | None:
+    """Return the library's answer, or None when the library has no data for the day's year."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        return None
+
+
+def _is_working_day(day: date, overrides: dict[date, bool]) -> tuple[bool, bool]:
+    """Return (is a working day, provisional) for one day given the overrides around it."""
+    if day in overrides:
+        return overrides[day], _library_working_day(day) is None
+    answer = _library_working_day(day)
+    if answer is None:
+        return day.weekday() < 5, True
+    return answer, False
+
+
+def is_working_day(day: date) -> bool:
+    """Return whether ``day`` is a working day: override row, else the holiday data, else Monday–Friday."""
+    return _is_working_day(day, _override_map(day, day))[0]
+
+
+def is_provisional(day: date) -> bool:
+    """Return whether the holiday data does not cover ``day`` (answers for it may change once published)."""
+    return _library_working_day(day) is None
+
+
+def add_working_days(start: date, n: int) -> tuple[date, bool]:
+    """Return the last day of a period of ``n`` working days starting on ``start``, and whether it is provisional.
+
+    The start day counts as the first day when it is a working day ("公示时间为2023年11月8日至11月14日（5个工作日）":
+    2023-11-08 + 5 → 2023-11-14). When ``start`` itself is not a working day (a weekend or public holiday), the
+    first working day on or after it counts as day 1. The result is provisional when any day looked at lies in
+    a year the holiday data does not cover (Monday–Friday plus overrides were assumed there).
+
+    Raise ValueError when ``n`` is smaller than 1.
+    """
+    if n < 1:
+        raise ValueError(f"a period needs at least one working day, got {n}")
+    window_end = start + timedelta(days=_WINDOW_DAYS + 2 * n)
+    overrides = _override_map(start, window_end)
+    day = start
+    counted = 0
+    provisional = False
+    while True:
+        if day > window_end:
+            window_end = day + timedelta(days=_WINDOW_DAYS)
+            overrides = _override_map(day, window_end)
+        working, unsure = _is_working_day(day, overrides)
+        provisional = provisional or unsure
+        if working:
+            counted += 1
+            if counted == n:
+                return day, provisional
+        day += timedelta(days=1)
