@@ -1,17 +1,88 @@
-"""Applications in the admin: a scoped, read-only view for staff (the review workspace comes with the review issue)."""
+"""The review workspace: applications per role, read-only pages with everything the applicant gave, transitions.
+
+Lists are scoped by ``selectors.visible_applications``; the change page is read-only; every state change goes
+through ``services.run_transition``, from a per-application button (``staff_views.transition``) or a bulk action.
+"""
+
+from datetime import timedelta
+from typing import Any
 
 from django.contrib import admin
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.http import HttpRequest, HttpResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from applications.models import Application, ApplicationEvent, ApplicationUnit, Attachment, PerformanceTarget
+from accounts.roles import APPROVER, INTAKE, user_has_role
+from applications import services, staff_views
+from applications.models import TRANSITION_LABELS, Application, ApplicationEvent, Attachment, State
 from applications.selectors import visible_applications
+from core.money import format_yuan
+from review.admin import REVIEW_INLINES
+
+# A submitted application not accepted, returned or rejected within this many calendar days counts as overdue.
+INTAKE_WAITING_DAYS = 10
 
 
-class ReadOnlyInline(admin.TabularInline):
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("逾期")
+    parameter_name = "overdue"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [
+            ("any", _("全部逾期")),
+            ("return", _("补正已过截止日期")),
+            ("intake", _("提交超过%(n)d天未受理") % {"n": INTAKE_WAITING_DAYS}),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Application]) -> QuerySet[Application]:
+        return_overdue = Q(state=State.RETURNED, return_due_on__lt=timezone.localdate())
+        intake_overdue = Q(
+            state=State.SUBMITTED, state_changed_at__lt=timezone.now() - timedelta(days=INTAKE_WAITING_DAYS)
+        )
+        condition = {"any": return_overdue | intake_overdue, "return": return_overdue, "intake": intake_overdue}.get(
+            self.value() or ""
+        )
+        return queryset if condition is None else queryset.filter(condition)
+
+
+def is_overdue(application: Application) -> bool:
+    if application.state == State.RETURNED:
+        return application.return_due_on is not None and application.return_due_on < timezone.localdate()
+    if application.state == State.SUBMITTED:
+        return application.state_changed_at < timezone.now() - timedelta(days=INTAKE_WAITING_DAYS)
+    return False
+
+
+def prefetch_roles(request: HttpRequest) -> None:
+    """Load the user's groups once, before the first role check, so role checks per row and per action are free."""
+    if getattr(request.user, "is_authenticated", False):
+        prefetch_related_objects([request.user], "groups")
+
+
+class EventInline(admin.TabularInline):
+    """The event history, oldest first; never edited or deleted."""
+
+    model = ApplicationEvent
     extra = 0
     can_delete = False
+    fields = ("at", "action", "from_state", "to_state", "actor", "comment")
+    readonly_fields = fields
+    ordering = ("at", "pk")
+    verbose_name_plural = _("流转记录")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ApplicationEvent]:
+        return super().get_queryset(request).select_related("actor")
+
+    @admin.display(description=_("操作"))
+    def action(self, obj: ApplicationEvent) -> str:
+        return obj.label
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        # Whoever may open the (role-scoped) application may read its history.
+        return obj is not None and request.user.is_staff
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -19,53 +90,79 @@ class ReadOnlyInline(admin.TabularInline):
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-
-class UnitInline(ReadOnlyInline):
-    model = ApplicationUnit
-    fields = ("position", "key", "tier", "claim_amount", "issued_on", "description", "counted_amount", "reason")
-    readonly_fields = fields
-
-
-class TargetInline(ReadOnlyInline):
-    model = PerformanceTarget
-    fields = ("indicator", "target", "unit")
-    readonly_fields = fields
-
-
-class AttachmentInline(ReadOnlyInline):
-    model = Attachment
-    fields = ("kind", "original_name", "content_type", "size", "sha256", "uploaded_at")
-    readonly_fields = fields
-
-
-class EventInline(ReadOnlyInline):
-    model = ApplicationEvent
-    fields = ("at", "name", "from_state", "to_state", "actor", "comment")
-    readonly_fields = fields
-    ordering = ("at", "pk")
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
     list_display = (
         "reference",
-        "organisation",
+        "organisation_name",
+        "program_code",
+        "state_label",
+        "standard",
+        "allocated",
+        "score",
+        "days_in_state",
+    )
+    list_display_links = ("reference",)
+    list_filter = (
+        "call",
         "program",
         "state",
-        "claimed_amount",
-        "standard_amount",
-        "allocated_amount",
-        "submitted_at",
+        "program__review_track",
+        "organisation__district",
+        OverdueFilter,
     )
-    list_filter = ("state", "call", "program", "program__review_track", "organisation__district")
     search_fields = ("reference", "organisation__name", "organisation__uscc")
+    search_help_text = _("按申报编号、单位名称或统一社会信用代码搜索")
     list_select_related = ("organisation", "program", "call")
-    readonly_fields = [f.name for f in Application._meta.fields]
-    inlines = (UnitInline, TargetInline, AttachmentInline, EventInline)
-    date_hierarchy = "submitted_at"
+    show_full_result_count = False
+    inlines = (EventInline, *REVIEW_INLINES)
+    actions = ("accept_selected", "return_selected", "reject_selected", "approve_selected")
+    change_form_template = "admin/applications/application/change_form.html"
+    change_list_template = "admin/applications/application/change_list.html"
+    view_on_site = False  # the applicant's page; staff read everything here
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Application]:
-        return visible_applications(request.user).select_related("organisation", "program", "call")
+        prefetch_roles(request)
+        return visible_applications(request.user).select_related(*self.list_select_related)
+
+    def get_fields(self, request: HttpRequest, obj: Application | None = None) -> list[str]:
+        # The change page template shows the application's facts itself; the form carries no fields.
+        return []
+
+    # --- columns --------------------------------------------------------------------------------
+
+    @admin.display(description=_("申报单位"), ordering="organisation__name")
+    def organisation_name(self, obj: Application) -> str:
+        return obj.organisation.name
+
+    @admin.display(description=_("资助项目"), ordering="program__code")
+    def program_code(self, obj: Application) -> str:
+        return format_html('<span title="{}">{}</span>', obj.program.name, obj.program.code)
+
+    @admin.display(description=_("状态"), ordering="state")
+    def state_label(self, obj: Application) -> str:
+        return format_html('<span class="app-state app-state-{}">{}</span>', obj.state, obj.staff_state_label)
+
+    @admin.display(description=_("标准金额（元）"), ordering="standard_amount")
+    def standard(self, obj: Application) -> str:
+        return format_yuan(obj.standard_amount)
+
+    @admin.display(description=_("核定金额（元）"), ordering="allocated_amount")
+    def allocated(self, obj: Application) -> str:
+        return "—" if obj.allocated_amount is None else format_yuan(obj.allocated_amount)
+
+    @admin.display(description=_("本状态天数"), ordering="-state_changed_at")
+    def days_in_state(self, obj: Application) -> str:
+        days = (timezone.now() - obj.state_changed_at).days
+        if is_overdue(obj):
+            return format_html('<strong style="color:#ba2121" title="{}">{}</strong>', _("逾期"), days)
+        return str(days)
+
+    # --- permissions: view for staff roles, no add or delete; editing only through review inlines ---------
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -73,14 +170,128 @@ class ApplicationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
-    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return request.user.is_active and request.user.is_staff
-
-    def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.is_active and request.user.is_staff
-
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
+        """The application itself is read-only; the page may be saved only for a review inline the user may edit."""
+        if obj is None or not REVIEW_INLINES:
+            return False
+        return any(
+            inline.has_change_permission(request, obj) or inline.has_add_permission(request, obj)
+            for inline in (cls(self.model, self.admin_site) for cls in REVIEW_INLINES)
+        )
+
+    def save_model(self, request: HttpRequest, obj: Application, form: Any, change: bool) -> None:
+        """Never save the application from the form: state and amounts change only through services."""
+
+    def has_accept_permission(self, request: HttpRequest) -> bool:
+        return user_has_role(request.user, INTAKE)
+
+    def has_return_permission(self, request: HttpRequest) -> bool:
+        return user_has_role(request.user, INTAKE)
+
+    def has_reject_permission(self, request: HttpRequest) -> bool:
+        return user_has_role(request.user, INTAKE) or user_has_role(request.user, APPROVER)
+
+    def has_approve_permission(self, request: HttpRequest) -> bool:
+        return user_has_role(request.user, APPROVER)
+
+    # --- bulk actions: the same services per row, each in its own transaction -----------------------
+
+    @admin.action(description=_("受理所选申报"), permissions=["accept"])
+    def accept_selected(self, request: HttpRequest, queryset: QuerySet[Application]) -> HttpResponse | None:
+        return staff_views.bulk_transition(self, request, queryset, "accept")
+
+    @admin.action(description=_("退回补正所选申报"), permissions=["return"])
+    def return_selected(self, request: HttpRequest, queryset: QuerySet[Application]) -> HttpResponse | None:
+        return staff_views.bulk_transition(self, request, queryset, "return")
+
+    @admin.action(description=_("对所选申报作出不予资助决定"), permissions=["reject"])
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Application]) -> HttpResponse | None:
+        return staff_views.bulk_transition(self, request, queryset, "reject")
+
+    @admin.action(description=_("审定通过所选申报"), permissions=["approve"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[Application]) -> HttpResponse | None:
+        return staff_views.bulk_transition(self, request, queryset, "approve")
+
+    # --- URLs and the change page ----------------------------------------------------------------
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path(
+                "<path:object_id>/attachments/<int:attachment_pk>/",
+                wrap(staff_views.download_attachment),
+                name="applications_application_attachment",
+            ),
+            path(
+                "<path:object_id>/transition/<slug:name>/",
+                wrap(self.transition_view),
+                name="applications_application_transition",
+            ),
+            *super().get_urls(),
+        ]
+
+    def transition_view(self, request: HttpRequest, object_id: str, name: str) -> HttpResponse:
+        return staff_views.transition(self, request, object_id, name)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        prefetch_roles(request)
+        return super().changelist_view(request, extra_context)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        prefetch_roles(request)
+        extra = dict(extra_context or {})
+        application = self.get_object(request, object_id)
+        if application is not None:
+            extra.update(self.review_context(request, application))
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def review_context(self, request: HttpRequest, application: Application) -> dict[str, Any]:
+        """Everything the applicant gave, the checks, the amounts and the buttons for the change page."""
+        prefetch_related_objects(
+            [application],
+            "units__tier",
+            "targets",
+            Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
+            "program__form_fields",
+            "program__attachment_requirements",
+        )
+        assessment = services.assess(application)
+        form_fields = list(application.program.form_fields.all())
+        known = {f.name for f in form_fields}
+        form_rows = [(f.label, application.form_data.get(f.name, "")) for f in form_fields]
+        form_rows += [(name, value) for name, value in application.form_data.items() if name not in known]
+        kind_names = {r.kind: r.name for r in application.program.attachment_requirements.all()}
+        attachments = [
+            (
+                attachment,
+                kind_names.get(attachment.kind, _("其他材料") if attachment.kind == "other" else attachment.kind),
+                reverse("admin:applications_application_attachment", args=[application.pk, attachment.pk]),
+            )
+            for attachment in application.attachments.all()
+        ]
+        transitions = [
+            (
+                name,
+                TRANSITION_LABELS[name],
+                reverse("admin:applications_application_transition", args=[application.pk, name]),
+            )
+            for name in staff_views.staff_transitions(application, request.user)
+        ]
+        return {
+            "application": application,
+            "organisation": application.organisation,
+            "units": list(application.units.all()),
+            "targets": list(application.targets.all()),
+            "form_rows": form_rows,
+            "attachments": attachments,
+            "checks": assessment.checks,
+            "assessment": assessment,
+            "transitions": transitions,
+            "days_in_state": (timezone.now() - application.state_changed_at).days,
+            "is_overdue": is_overdue(application),
+        }
 
 
-admin.site.empty_value_display = _("—")
+admin.site.empty_value_display = "—"

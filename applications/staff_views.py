@@ -1,0 +1,215 @@
+"""Staff views behind the admin: attachment download, the per-application transition form and bulk transitions.
+
+``ApplicationAdmin.get_urls`` mounts these under /admin/ through ``admin_site.admin_view``, so every one of them
+needs a staff login. Each write calls ``services.run_transition``; the service decides who may do what.
+"""
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from django import forms
+from django.contrib import messages
+from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from applications import selectors, services
+from applications.models import TRANSITION_LABELS, Application
+from core.exceptions import Conflict
+
+if TYPE_CHECKING:
+    from applications.admin import ApplicationAdmin
+
+# Transitions staff never start from the application page: the applicant submits and withdraws, a publicity
+# notice publishes, the scheduled job confirms and a paid payout line disburses.
+NOT_FROM_ADMIN = frozenset({"submit", "withdraw", "publish", "confirm", "disburse"})
+REASON_REQUIRED = frozenset({"return", "reject", "revoke", "claw_back"})
+
+
+def staff_transitions(application: Application, user: object) -> list[str]:
+    """The transitions this user may start from the application's admin page now."""
+    return [name for name in services.available_transitions(application, user) if name not in NOT_FROM_ADMIN]
+
+
+class TransitionForm(forms.Form):
+    """Comment for every transition; a reason where the applicant must be told why; a due date for a return."""
+
+    reason = forms.CharField(label=gettext_lazy("原因"), widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+    due_on = forms.DateField(
+        label=gettext_lazy("补正截止日期"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("今天或以后的日期，例如 2026-03-15。"),
+    )
+    comment = forms.CharField(
+        label=gettext_lazy("意见"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+    )
+
+    def __init__(self, *args: object, name: str, with_comment: bool = True, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.name = name
+        if name not in REASON_REQUIRED:
+            del self.fields["reason"]
+        if name != "return":
+            del self.fields["due_on"]
+        else:
+            self.fields["reason"].label = _("退回原因")
+        if not with_comment:
+            del self.fields["comment"]
+
+    def clean_due_on(self) -> object:
+        due_on = self.cleaned_data["due_on"]
+        if due_on < timezone.localdate():
+            raise ValidationError(_("请填写今天或以后的补正截止日期"), code="due_date_invalid")
+        return due_on
+
+    def params(self) -> dict[str, object]:
+        return {key: value for key, value in self.cleaned_data.items() if value not in (None, "")}
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """Put a service's ValidationError on the field it names, or on the form."""
+        if hasattr(error, "error_dict"):
+            for field, errors in error.error_dict.items():
+                self.add_error(field if field in self.fields else None, errors)
+        else:
+            self.add_error(None, error.messages)
+
+
+def error_text(error: Exception) -> str:
+    """One line saying why a service refused: the ValidationError messages, the Conflict message or 无权操作."""
+    if isinstance(error, ValidationError):
+        return "；".join(error.messages)
+    if isinstance(error, Conflict):
+        return error.message
+    return _("无权执行该操作")
+
+
+def download_attachment(request: HttpRequest, object_id: str, attachment_pk: int) -> FileResponse:
+    """Serve an attachment of an application the staff user may see, as a download; 404 otherwise."""
+    try:
+        application_pk = int(object_id)
+    except ValueError:
+        raise Http404 from None
+    attachment = selectors.get_attachment(request.user, application_pk, attachment_pk)
+    try:
+        stored = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(stored, as_attachment=True, filename=attachment.original_name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def transition(model_admin: "ApplicationAdmin", request: HttpRequest, object_id: str, name: str) -> HttpResponse:
+    """Show the short form for one transition and, on POST, take it through the service.
+
+    Refusals (ValidationError, Conflict, PermissionDenied) become form errors; success redirects to the
+    application with a message.
+    """
+    if name not in services.TRANSITION_SERVICES or name in NOT_FROM_ADMIN:
+        raise Http404
+    application = model_admin.get_object(request, object_id)
+    if application is None:
+        raise Http404
+    change_url = reverse("admin:applications_application_change", args=[application.pk])
+    label = str(TRANSITION_LABELS[name])
+    if request.method != "POST" and name not in staff_transitions(application, request.user):
+        messages.error(request, _("当前状态“%(s)s”下您不能%(t)s。") % {"s": application.staff_state_label, "t": label})
+        return HttpResponseRedirect(change_url)
+    form = TransitionForm(request.POST if request.method == "POST" else None, name=name)
+    if form.is_valid():
+        try:
+            services.run_transition(application=application, actor=request.user, name=name, **form.params())
+        except ValidationError as error:
+            form.add_service_error(error)
+        except (Conflict, PermissionDenied) as error:
+            form.add_error(None, error_text(error))
+        else:
+            model_admin.message_user(
+                request, _("%(ref)s：已%(t)s。") % {"ref": application.reference, "t": label}, messages.SUCCESS
+            )
+            return HttpResponseRedirect(change_url)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("%(t)s：%(ref)s") % {"t": label, "ref": application.reference},
+        "opts": model_admin.model._meta,
+        "original": application,
+        "application": application,
+        "transition_label": label,
+        "form": form,
+        "change_url": change_url,
+    }
+    return TemplateResponse(request, "admin/applications/application/transition.html", context)
+
+
+def unseen_selection(request: HttpRequest, applications: list[Application]) -> list[str]:
+    """Selected ids the user may not see (or that do not exist): the admin drops them from the queryset silently."""
+    if request.POST.get("select_across") == "1":
+        return []
+    seen = {str(application.pk) for application in applications}
+    return sorted(set(request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)) - seen, key=lambda pk: (len(pk), pk))
+
+
+def run_for_rows(
+    model_admin: "ApplicationAdmin",
+    request: HttpRequest,
+    applications: Iterable[Application],
+    name: str,
+    *,
+    unseen: Iterable[str] = (),
+    **params: object,
+) -> str:
+    """Take one transition on each application, each in its own transaction; say what succeeded and what failed."""
+    done = 0
+    failed = [f"#{pk}：{_('无权查看该申报或申报不存在')}" for pk in unseen]
+    for application in applications:
+        try:
+            with transaction.atomic():
+                services.run_transition(application=application, actor=request.user, name=name, **params)
+        except (ValidationError, Conflict, PermissionDenied) as error:
+            failed.append(f"{application.reference}：{error_text(error)}")
+        else:
+            done += 1
+    summary = _("%(t)s：%(n)d 成功；%(m)d 失败") % {"t": TRANSITION_LABELS[name], "n": done, "m": len(failed)}
+    if failed:
+        summary += "：" + "；".join(failed)
+    level = messages.ERROR if failed and not done else messages.WARNING if failed else messages.SUCCESS
+    model_admin.message_user(request, summary, level)
+    return summary
+
+
+def bulk_transition(
+    model_admin: "ApplicationAdmin", request: HttpRequest, queryset: Iterable[Application], name: str
+) -> HttpResponse | None:
+    """An admin action for ``name``: ask for a reason (and due date) on an intermediate page where needed, then run.
+
+    Return None to go back to the changelist (the admin shows the messages), or the intermediate page.
+    """
+    applications = list(queryset)
+    unseen = unseen_selection(request, applications)
+    if name not in REASON_REQUIRED:
+        run_for_rows(model_admin, request, applications, name, unseen=unseen)
+        return None
+    form = TransitionForm(request.POST if "apply" in request.POST else None, name=name, with_comment=False)
+    if form.is_valid():
+        run_for_rows(model_admin, request, applications, name, unseen=unseen, **form.params())
+        return None
+    label = str(TRANSITION_LABELS[name])
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("批量%(t)s") % {"t": label},
+        "opts": model_admin.model._meta,
+        "applications": applications,
+        "selected_ids": [str(application.pk) for application in applications] + unseen,
+        "unseen_count": len(unseen),
+        "form": form,
+        "action": request.POST.get("action", ""),
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "transition_label": label,
+    }
+    return TemplateResponse(request, "admin/applications/application/bulk_transition.html", context)
