@@ -13,7 +13,7 @@ def visible_applications(user: User) -> QuerySet[Application]:
     """Applications a user may see.
 
     Applicant members: their organisation's. Intake officers, approvers and administrators: everything
-    submitted at least once. Experts: their assignments only. Finance: awarded onwards. Anyone else: none.
+    submitted at least once. Experts: their assignments, once they have declared no conflict of interest. Finance: awarded onwards. Anyone else: none.
     """
     queryset = Application.objects.all()
     if not getattr(user, "is_authenticated", False):
@@ -26,7 +26,8 @@ def visible_applications(user: User) -> QuerySet[Application]:
         if any(user_has_role(user, role) for role in (INTAKE, APPROVER, ADMINISTRATOR)):
             conditions |= Q(submitted_at__isnull=False)
         if user_has_role(user, EXPERT):
-            conditions |= Q(expert_assignments__expert=user)
+            # Only after declaring no conflict of interest does an expert open an assigned application.
+            conditions |= Q(expert_assignments__expert=user, expert_assignments__no_conflict_confirmed_at__isnull=False)
         if user_has_role(user, FINANCE):
             conditions |= Q(state__in=FINANCE_STATES)
     return queryset.filter(conditions).distinct() if user.is_staff else queryset.filter(conditions)

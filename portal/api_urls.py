@@ -21,4 +21,5 @@ urlpatterns = [
     path("", include(router.urls)),
     path("", include("applications.api_urls")),
     path("", include("notices.api_urls")),
+    path("", include("publicity.api_urls")),
 ]

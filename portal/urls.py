@@ -12,6 +12,7 @@ urlpatterns = [
     path("me/applications/", include("applications.urls")),
     path("me/", include("accounts.urls")),
     path("programs/", include("programs.urls")),
+    path("publicity/", include("publicity.urls")),
     path("", include("notices.urls")),
     path("api/v1/", include(("portal.api_urls", "api"), namespace="api")),
     path("", include("core.urls")),

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "review",
     "allocations",
     "notices",
+    "publicity",
 ]
 
 MIDDLEWARE = [
@@ -119,7 +120,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Hourly (idempotent), so notices close soon after midnight; also `manage.py close_publicity`.
+    "close-publicity": {"task": "publicity.tasks.close_publicity_task", "schedule": 60 * 60},
+}
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -625,15 +625,20 @@ def test_staff_without_an_organisation_cannot_create_applications(api, roles, op
     assert Application.objects.count() == 0
 
 
-def test_an_expert_sees_an_application_only_once_assigned(api, roles, make_application):
+def test_an_expert_sees_an_application_only_once_assigned_and_clear_of_conflict(api, roles, make_application):
     # given a submitted application and an expert
     application = make_application("submitted")
     expert = as_user(api, roles["expert"])
     assert expert.get(detail_url(application)).status_code == 404
     assert expert.get(list_url()).json()["count"] == 0
 
-    # when the expert is assigned to it
-    ExpertAssignment.objects.create(application=application, expert=roles["expert"], assigned_by=roles["approver"])
+    # when the expert is assigned to it, it stays hidden until they declare no conflict of interest
+    assignment = ExpertAssignment.objects.create(
+        application=application, expert=roles["expert"], assigned_by=roles["approver"]
+    )
+    assert expert.get(detail_url(application)).status_code == 404
+    assignment.no_conflict_confirmed_at = timezone.now()
+    assignment.save()
 
     # then they see it, with the staff label, but may not take an intake officer's step
     detail = expert.get(detail_url(application))

@@ -1,5 +1,6 @@
 import pytest
 from django.http import Http404
+from django.utils import timezone
 
 from applications import selectors
 from applications.models import Notification
@@ -19,7 +20,9 @@ def test_each_role_sees_the_applications_its_work_needs(roles, make_application)
     apps = {state: make_application(state) for state in states}
     never_submitted = apps["withdrawn"]  # withdrawn straight from draft
     assigned = apps["accepted"]
-    ExpertAssignment.objects.create(application=assigned, expert=roles["expert"])
+    ExpertAssignment.objects.create(
+        application=assigned, expert=roles["expert"], no_conflict_confirmed_at=timezone.now()
+    )
 
     assert visible(roles["owner"]) == set(states)
     assert visible(roles["other"]) == set()

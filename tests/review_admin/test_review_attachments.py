@@ -2,6 +2,7 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from applications import services
 from review.models import ExpertAssignment
@@ -53,7 +54,9 @@ def test_finance_before_award_and_unassigned_experts_get_404(client, roles, with
 
 def test_an_assigned_expert_may_download(client, roles, with_certificate):
     application, attachment = with_certificate
-    ExpertAssignment.objects.create(application=application, expert=roles["expert"])
+    ExpertAssignment.objects.create(
+        application=application, expert=roles["expert"], no_conflict_confirmed_at=timezone.now()
+    )
     client.force_login(roles["expert"])
 
     assert client.get(download_url(application, attachment)).status_code == 200

@@ -42,7 +42,9 @@ def test_each_role_sees_only_its_queue(client, roles, queue, role, expected):
 
 
 def test_an_expert_sees_only_assigned_applications(client, roles, queue):
-    ExpertAssignment.objects.create(application=queue["accepted"], expert=roles["expert"])
+    ExpertAssignment.objects.create(
+        application=queue["accepted"], expert=roles["expert"], no_conflict_confirmed_at=timezone.now()
+    )
 
     assert listed(client, roles["expert"]) == {queue["accepted"].reference}
 
@@ -108,7 +110,9 @@ def test_the_changelist_costs_the_same_queries_for_10_and_200_applications(clien
     # Awarded rows are visible to every list role; the expert is assigned to each.
     def add(n: int) -> None:
         for _ in range(n):
-            ExpertAssignment.objects.create(application=make_application("awarded"), expert=roles["expert"])
+            ExpertAssignment.objects.create(
+                application=make_application("awarded"), expert=roles["expert"], no_conflict_confirmed_at=timezone.now()
+            )
 
     add(10)
     with_10 = {}
