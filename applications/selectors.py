@@ -13,7 +13,8 @@ def visible_applications(user: User) -> QuerySet[Application]:
     """Applications a user may see.
 
     Applicant members: their organisation's. Intake officers, approvers and administrators: everything
-    submitted at least once. Experts: their assignments, once they have declared no conflict of interest. Finance: awarded onwards. Anyone else: none.
+    submitted at least once. Experts: their assignments, once they have declared no conflict of interest.
+    Finance: awarded onwards. Anyone else: none.
     """
     queryset = Application.objects.all()
     if not getattr(user, "is_authenticated", False):
