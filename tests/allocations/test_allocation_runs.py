@@ -180,3 +180,15 @@ def test_an_allocation_uses_the_same_number_of_queries_for_5_and_for_50_applicat
     fifty = _queries_for_allocation(make_application, open_call, roles, 45)
 
     assert five == fifty
+
+
+def test_the_sweep_task_reports_changes_and_ignores_a_missing_call(make_application, open_call, fixed_program):
+    from allocations.tasks import sweep_caps_task
+
+    make_application("approved")
+    fixed_program.max_units_per_year = 0
+    fixed_program.save()
+
+    assert sweep_caps_task(call_id=open_call.pk) == 1
+    assert sweep_caps_task(call_id=open_call.pk) == 0
+    assert sweep_caps_task(call_id=999999) == 0
