@@ -222,7 +222,7 @@ def decide_objection(*, objection: Objection, actor: User, uphold: bool, reason:
     """
     if not may_manage_publicity(actor):
         raise PermissionDenied
-    objection = Objection.objects.select_for_update().select_related("notice", "entry").get(pk=objection.pk)
+    objection = Objection.objects.select_for_update(of=("self",)).select_related("notice", "entry").get(pk=objection.pk)
     if objection.status != ObjectionStatus.OPEN:
         raise Conflict(_("该异议已处理，不能重复处理"), code="already_decided")
     reason = (reason or "").strip()
