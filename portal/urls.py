@@ -7,6 +7,7 @@ admin.site.site_title = _("质量品牌专项资金管理后台")
 admin.site.index_title = _("工作台")
 
 urlpatterns = [
+    path("admin/dashboard/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("me/applications/", include("applications.urls")),

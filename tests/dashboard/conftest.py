@@ -1,0 +1,1 @@
+from tests.applications.conftest import *  # noqa: F403
