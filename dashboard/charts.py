@@ -31,7 +31,7 @@ def bar_chart(
 
     Values are labelled at the bar end; the longest bar spans the plot. Returns an accessible ``<svg>`` string.
     """
-    label_width, bar_height, gap, top = 190, 16, 10, 34
+    label_width, bar_height, gap, top = 250, 16, 10, 34
     plot = width - label_width - 90
     maximum = max((v for s in series for v in s.values), default=0)
     group_height = bar_height * len(series) + gap

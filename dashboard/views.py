@@ -3,6 +3,7 @@
 import csv
 import io
 
+from django.contrib import admin
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -53,6 +54,8 @@ def dashboard(request: HttpRequest, call_id: int | None = None) -> HttpResponse:
         title=_("分区核准金额"),
     )
     context = {
+        **admin.site.each_context(request),
+        "title": _("统计看板"),
         "overview": overview,
         "calls": Call.objects.order_by("-year", "-opens_at"),
         "funnel_svg": funnel_chart(overview.funnel, title=_("申报进度漏斗")),

@@ -17,8 +17,8 @@ def test_a_bar_chart_draws_the_longest_bar_across_the_plot_and_labels_values():
     )
 
     assert svg.startswith("<svg")
-    assert 'width="360.0"' in svg  # 640 - 190 label - 90 margin: the largest value spans the plot
-    assert 'width="180.0"' in svg
+    assert 'width="300.0"' in svg  # 640 - 250 label - 90 margin: the largest value spans the plot
+    assert 'width="150.0"' in svg
     assert "10万元" in svg and "5万元" in svg
     assert "<title>金额</title>" in svg
 
