@@ -31,6 +31,14 @@ VIEW_CATALOGUE = (
 )
 
 VIEW_APPLICATIONS = ("applications.view_application",)
+REVIEW_EVALUATIONS = (
+    "evaluations.view_performancereport",
+    "evaluations.change_performancereport",
+    "evaluations.view_reporttargetresult",
+    "evaluations.view_reportattachment",
+    "evaluations.view_clawback",
+    "evaluations.change_clawback",
+)
 
 # Review (核实 and 专家评审): rows are written only through review/services.py, from custom admin views.
 VIEW_REVIEW = ("review.view_verificationcheck", "review.view_expertassignment", "review.view_expertscore")
@@ -47,6 +55,7 @@ INTAKE = Role(
         "review.view_verificationcheck",
         "review.add_verificationcheck",
         "review.change_verificationcheck",
+        *REVIEW_EVALUATIONS,
     ),
 )
 EXPERT = Role(
@@ -89,13 +98,26 @@ APPROVER = Role(
         "publicity.view_objection",
         "publicity.change_objection",
         "publicity.view_holidayoverride",
+        *REVIEW_EVALUATIONS,
+        "evaluations.add_clawback",
     ),
 )
 FINANCE = Role(
     key="finance",
     group_name="财务人员",
     description=str(_("拨付批次、导出与到账登记")),
-    permissions=(*VIEW_CATALOGUE, *VIEW_APPLICATIONS, "accounts.view_organisation"),
+    permissions=(
+        *VIEW_CATALOGUE,
+        *VIEW_APPLICATIONS,
+        "accounts.view_organisation",
+        "payouts.view_payoutbatch",
+        "payouts.add_payoutbatch",
+        "payouts.change_payoutbatch",
+        "payouts.view_payoutline",
+        "payouts.change_payoutline",
+        "payouts.view_payoutevent",
+        "evaluations.view_clawback",
+    ),
 )
 ADMINISTRATOR = Role(
     key="administrator",

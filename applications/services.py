@@ -633,6 +633,11 @@ def _finish(
         from notices.hooks import on_awarded
 
         on_awarded(application)
+    elif application.state == State.DISBURSED:
+        # SPEC §4: after payout the applicant is asked for its performance report (where the program wants one).
+        from evaluations.services import open_report
+
+        open_report(application=application)
     return application
 
 

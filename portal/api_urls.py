@@ -22,4 +22,5 @@ urlpatterns = [
     path("", include("applications.api_urls")),
     path("", include("notices.api_urls")),
     path("", include("publicity.api_urls")),
+    path("", include("payouts.api_urls")),
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("me/applications/", include("applications.urls")),
+    path("me/evaluations/", include("evaluations.urls")),
     path("me/", include("accounts.urls")),
     path("programs/", include("programs.urls")),
     path("publicity/", include("publicity.urls")),

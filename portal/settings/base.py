@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "allocations",
     "notices",
     "publicity",
+    "payouts",
+    "evaluations",
 ]
 
 MIDDLEWARE = [
@@ -123,6 +125,8 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_BEAT_SCHEDULE: dict = {
     # Hourly (idempotent), so notices close soon after midnight; also `manage.py close_publicity`.
     "close-publicity": {"task": "publicity.tasks.close_publicity_task", "schedule": 60 * 60},
+    # Every 6 hours (idempotent): report reminders and overdue marks; also `manage.py report_reminders`.
+    "report-reminders": {"task": "evaluations.tasks.send_report_reminders_task", "schedule": 6 * 60 * 60},
 }
 
 # --- Authentication -------------------------------------------------------------------------
@@ -227,6 +231,14 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     # Swagger UI served from static/ (drf-spectacular-sidecar), never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
+    # Several models have a "status" with their own choices; name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "AllocationRunStatusEnum": "allocations.models.RunStatus",
+        "PayoutBatchStatusEnum": "payouts.models.BatchStatus",
+        "PayoutLineStatusEnum": "payouts.models.LineStatus",
+        "ObjectionStatusEnum": "publicity.models.ObjectionStatus",
+        "AwardNoticeStatusEnum": "notices.models.NoticeStatus",
+    },
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }

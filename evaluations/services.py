@@ -1,0 +1,474 @@
+"""Writes of performance evaluation: reports, grades, clawbacks, sanctions and reminders (SPEC §4 绩效评价).
+
+State changes of the application go through ``applications.services`` (which write the event rows);
+this module only adds the evaluation records around them, in the same transaction.
+"""
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Sanction, User
+from accounts.roles import APPROVER, FINANCE, INTAKE, user_has_role
+from applications import services as application_services
+from applications.models import Application, ApplicationEvent, Notification, State, members_of
+from core.exceptions import Conflict
+from evaluations import rules
+from evaluations.models import (
+    Clawback,
+    Grade,
+    PerformanceReport,
+    ReportAttachment,
+    ReportStatus,
+    ReportTargetResult,
+)
+
+
+def _field_error(field: str, message: str, code: str) -> ValidationError:
+    return ValidationError({field: ValidationError(message, code=code)})
+
+
+def _require_member(application: Application, actor: User | None) -> None:
+    membership = getattr(actor, "membership", None) if getattr(actor, "is_authenticated", False) else None
+    if membership is None or membership.organisation_id != application.organisation_id:
+        raise PermissionDenied
+
+
+def _require_reviewer(actor: User | None) -> None:
+    if not (user_has_role(actor, INTAKE) or user_has_role(actor, APPROVER)):
+        raise PermissionDenied
+
+
+def _locked_report(report: PerformanceReport) -> PerformanceReport:
+    return (
+        PerformanceReport.objects.select_for_update(of=("self",))
+        .select_related("application__program", "application__call", "application__organisation")
+        .get(pk=report.pk)
+    )
+
+
+def disbursed_on(application: Application) -> date:
+    """The day the award was paid: the latest disburse event, else the last state change."""
+    event = ApplicationEvent.objects.filter(application=application, name="disburse").order_by("-at", "-pk").first()
+    moment = event.at if event is not None else application.state_changed_at
+    return timezone.localdate(moment)
+
+
+# --- Opening a report ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def open_report(*, application: Application) -> PerformanceReport | None:
+    """Ask for the performance report of a disbursed application whose program requires one.
+
+    Idempotent: return the existing report if there is one. Return None when the program requires no report
+    (a reviewer then calls ``complete_without_report``). Raise Conflict "not_disbursed" for an application
+    that has not been paid. Meant to be called right after ``disburse_application``; the daily reminder job
+    also opens any report that is missing.
+    """
+    application = (
+        Application.objects.select_for_update(of=("self",)).select_related("call", "program").get(pk=application.pk)
+    )
+    existing = PerformanceReport.objects.filter(application=application).first()
+    if existing is not None:
+        return existing
+    if not rules.report_required(application.program):
+        return None
+    if application.state != State.DISBURSED:
+        raise Conflict(_("资金拨付后才需提交绩效报告"), code="not_disbursed")
+    months = rules.report_due_months(application.call, application.program)
+    return PerformanceReport.objects.create(
+        application=application, due_on=rules.report_due_on(disbursed_on(application), months)
+    )
+
+
+@transaction.atomic
+def complete_without_report(*, application: Application, actor: User, comment: str = "") -> Application:
+    """Finish the evaluation of a disbursed application whose program requires no report (intake or approver).
+
+    Raise ValidationError "report_required" when the program does require a report; PermissionDenied and
+    Conflict as ``evaluate_application`` does.
+    """
+    _require_reviewer(actor)
+    application = Application.objects.select_related("program").get(pk=application.pk)
+    if rules.report_required(application.program):
+        raise _field_error("application", _("本项目须提交绩效报告，应对报告作出评价"), "report_required")
+    return application_services.evaluate_application(
+        application=application, actor=actor, comment=comment or _("本项目无须提交绩效报告")
+    )
+
+
+# --- The applicant's report ------------------------------------------------------------------
+
+
+@transaction.atomic
+def submit_report(
+    *, report: PerformanceReport, actor: User, results: Mapping[int, tuple[str, str]]
+) -> PerformanceReport:
+    """Save the achieved value and an explanation for every declared target and submit the report.
+
+    ``results`` maps a PerformanceTarget id to (achieved, explanation). The report may be submitted again
+    until it is graded, also after its due date. Raise PermissionDenied for a non-member; Conflict
+    "report_graded" once graded; ValidationError keyed ``target_<id>`` with code "target_missing" for each
+    target left unanswered and "target_unknown" for an id that is not this application's target.
+    """
+    report = _locked_report(report)
+    application = report.application
+    _require_member(application, actor)
+    if not report.is_editable:
+        raise Conflict(_("绩效报告已评价，不能再修改"), code="report_graded")
+    targets = {target.pk: target for target in application.targets.all()}
+    errors: dict[str, ValidationError] = {}
+    for target_id in results:
+        if target_id not in targets:
+            errors[f"target_{target_id}"] = ValidationError(_("没有这项绩效目标"), code="target_unknown")
+    cleaned: dict[int, tuple[str, str]] = {}
+    for target_id, target in targets.items():
+        achieved, explanation = (str(value or "").strip() for value in results.get(target_id, ("", "")))
+        if not achieved or not explanation:
+            errors[f"target_{target_id}"] = ValidationError(
+                _("请填写“%(indicator)s”的实际完成值和完成情况说明") % {"indicator": target.indicator},
+                code="target_missing",
+            )
+            continue
+        cleaned[target_id] = (achieved[:100], explanation)
+    if errors:
+        raise ValidationError(errors)
+    for target_id, (achieved, explanation) in cleaned.items():
+        ReportTargetResult.objects.update_or_create(
+            report=report, target_id=target_id, defaults={"achieved": achieved, "explanation": explanation}
+        )
+    report.status = ReportStatus.SUBMITTED
+    report.submitted_at = timezone.now()
+    report.submitted_by = actor
+    report.save(update_fields=["status", "submitted_at", "submitted_by", "updated_at"])
+    return report
+
+
+@transaction.atomic
+def add_report_attachment(*, report: PerformanceReport, actor: User, uploaded_file: UploadedFile) -> ReportAttachment:
+    """Store a supporting file privately after checking its size and real content type (as application uploads).
+
+    Raise ValidationError "file_empty", "file_too_large" or "file_type_not_allowed" (key "file");
+    Conflict "report_graded" once graded; PermissionDenied for a non-member.
+    """
+    report = _locked_report(report)
+    _require_member(report.application, actor)
+    if not report.is_editable:
+        raise Conflict(_("绩效报告已评价，不能再上传附件"), code="report_graded")
+    limit = settings.FILE_UPLOAD_MAX_BYTES
+    if not uploaded_file.size:
+        raise _field_error("file", _("文件是空的，请重新选择"), "file_empty")
+    if uploaded_file.size > limit:
+        shown = f"{limit // (1024 * 1024)}MB" if limit >= 1024 * 1024 else f"{max(limit // 1024, 1)}KB"
+        raise _field_error("file", _("文件超过%(size)s，请压缩后再上传") % {"size": shown}, "file_too_large")
+    uploaded_file.seek(0)
+    content_type = application_services.sniff_content_type(uploaded_file.read(16))
+    if content_type is None:
+        raise _field_error("file", _("只能上传 PDF、JPG 或 PNG 文件"), "file_type_not_allowed")
+    digest = hashlib.sha256()
+    uploaded_file.seek(0)
+    for chunk in uploaded_file.chunks():
+        digest.update(chunk)
+    uploaded_file.seek(0)
+    attachment = ReportAttachment(
+        report=report,
+        original_name=application_services.sanitise_filename(uploaded_file.name or "file"),
+        content_type=content_type,
+        size=uploaded_file.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+    )
+    attachment.file.save(f"upload{application_services.ALLOWED_UPLOADS[content_type][1]}", uploaded_file, save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    return attachment
+
+
+@transaction.atomic
+def delete_report_attachment(*, attachment: ReportAttachment, actor: User) -> None:
+    """Remove a report attachment while the report can still be changed (member)."""
+    report = _locked_report(attachment.report)
+    _require_member(report.application, actor)
+    if not report.is_editable:
+        raise Conflict(_("绩效报告已评价，不能再删除附件"), code="report_graded")
+    stored = attachment.file.name
+    storage = attachment.file.storage
+    attachment.delete()
+    transaction.on_commit(lambda: storage.delete(stored))
+
+
+# --- Grading, clawbacks and sanctions --------------------------------------------------------
+
+
+def _open_clawback(
+    *,
+    application: Application,
+    actor: User,
+    reason: str,
+    amount: Decimal | None,
+    due_on: date | None,
+    sanction_ends_on: date | None,
+) -> Clawback:
+    """Move the application to clawback and record the clawback and the organisation's sanction."""
+    today = timezone.localdate()
+    if amount is None:
+        amount = rules.default_clawback_amount(application.allocated_amount, application.standard_amount)
+    if amount <= 0:
+        raise _field_error("amount", _("追回金额必须大于0"), "amount_invalid")
+    application = application_services.claw_back_application(application=application, actor=actor, reason=reason)
+    sanction = _record_sanction(
+        organisation_id=application.organisation_id, actor=actor, reason=reason, ends_on=sanction_ends_on
+    )
+    return Clawback.objects.create(
+        application=application,
+        amount=amount,
+        due_on=due_on or rules.default_clawback_due_on(today),
+        reason=reason,
+        sanction=sanction,
+        opened_by=actor,
+    )
+
+
+def _record_sanction(*, organisation_id: int, actor: User, reason: str, ends_on: date | None) -> Sanction:
+    starts_on = timezone.localdate()
+    ends_on = ends_on or rules.default_sanction_ends_on(starts_on)
+    if ends_on <= starts_on:
+        raise _field_error("sanction_ends_on", _("限制申报截止日期必须晚于今天"), "sanction_dates_invalid")
+    return Sanction.objects.create(
+        organisation_id=organisation_id, reason=reason, starts_on=starts_on, ends_on=ends_on, created_by=actor
+    )
+
+
+@transaction.atomic
+def grade_report(
+    *,
+    report: PerformanceReport,
+    actor: User,
+    grade: str,
+    comment: str = "",
+    clawback_amount: Decimal | None = None,
+    clawback_due_on: date | None = None,
+    sanction_ends_on: date | None = None,
+) -> PerformanceReport:
+    """Grade a submitted report (优秀/良好/合格 move the application to evaluated; 不合格 opens a clawback).
+
+    A pass may be given by an intake officer or an approver. 不合格 claws funds back and sanctions the
+    organisation (default: the whole award, repay within 90 days, barred for 3 years), so only an approver
+    may give it; it needs a comment, which becomes the clawback reason. An overdue report that was never
+    submitted can only be failed. Raise PermissionDenied, Conflict "report_not_submitted"/"report_graded",
+    ValidationError "grade_invalid"/"comment_required"/"amount_invalid".
+    """
+    _require_reviewer(actor)
+    report = _locked_report(report)
+    if grade not in Grade.values:
+        raise _field_error("grade", _("请选择评价等级"), "grade_invalid")
+    if report.status == ReportStatus.GRADED:
+        raise Conflict(_("绩效报告已评价"), code="report_graded")
+    passed = rules.is_passing(grade)
+    if report.status == ReportStatus.PENDING or (report.status == ReportStatus.OVERDUE and passed):
+        raise Conflict(_("申报单位尚未提交绩效报告"), code="report_not_submitted")
+    comment = (comment or "").strip()
+    if passed:
+        application_services.evaluate_application(
+            application=report.application,
+            actor=actor,
+            comment=_("绩效评价：%(g)s。%(c)s") % {"g": Grade(grade).label, "c": comment},
+        )
+    else:
+        if not user_has_role(actor, APPROVER):
+            raise PermissionDenied
+        if not comment:
+            raise _field_error(
+                "comment", _("评价为不合格时须填写评价意见（作为追回原因告知申报单位）"), "comment_required"
+            )
+        _open_clawback(
+            application=report.application,
+            actor=actor,
+            reason=_("绩效评价不合格：%(c)s") % {"c": comment},
+            amount=clawback_amount,
+            due_on=clawback_due_on,
+            sanction_ends_on=sanction_ends_on,
+        )
+    report.status = ReportStatus.GRADED
+    report.grade = grade
+    report.grade_comment = comment
+    report.graded_by = actor
+    report.graded_at = timezone.now()
+    report.save(update_fields=["status", "grade", "grade_comment", "graded_by", "graded_at", "updated_at"])
+    return report
+
+
+@dataclass(frozen=True)
+class FraudOutcome:
+    sanction: Sanction
+    clawback: Clawback | None
+
+
+FRAUD_STATES = (State.AWARDED, State.DISBURSED, State.EVALUATED, State.CLAWBACK, State.CLOSED)
+
+
+@transaction.atomic
+def report_fraud(
+    *,
+    application: Application,
+    actor: User,
+    reason: str,
+    amount: Decimal | None = None,
+    due_on: date | None = None,
+    sanction_ends_on: date | None = None,
+) -> FraudOutcome:
+    """Record fraud found after award (approver): sanction the organisation and claw back paid funds.
+
+    Disbursed or evaluated: the application moves to clawback with a Clawback row (default the whole award).
+    Awarded but not paid, already in clawback, or closed: the workflow has no transition to take, so only the
+    sanction is recorded (the caller must stop payout of an awarded one). Raise PermissionDenied for a
+    non-approver; Conflict "not_awarded" before award; ValidationError "reason_required".
+    """
+    if not user_has_role(actor, APPROVER):
+        raise PermissionDenied
+    reason = (reason or "").strip()
+    if not reason:
+        raise _field_error("reason", _("请填写查实的违规情形"), "reason_required")
+    application = Application.objects.select_for_update(of=("self",)).get(pk=application.pk)
+    if application.state not in FRAUD_STATES:
+        raise Conflict(_("只有已核准的申报才能登记违规追回"), code="not_awarded")
+    full_reason = _("查实违规：%(r)s") % {"r": reason}
+    if application.state in (State.DISBURSED, State.EVALUATED):
+        clawback = _open_clawback(
+            application=application,
+            actor=actor,
+            reason=full_reason,
+            amount=amount,
+            due_on=due_on,
+            sanction_ends_on=sanction_ends_on,
+        )
+        return FraudOutcome(sanction=clawback.sanction, clawback=clawback)
+    sanction = _record_sanction(
+        organisation_id=application.organisation_id, actor=actor, reason=full_reason, ends_on=sanction_ends_on
+    )
+    return FraudOutcome(sanction=sanction, clawback=None)
+
+
+@transaction.atomic
+def record_repayment(*, clawback: Clawback, actor: User) -> Clawback:
+    """Record that the clawed-back funds were repaid and close the application (approver or finance).
+
+    The sanction stays in force until its end date. Raise PermissionDenied; Conflict "already_repaid".
+    """
+    if not (user_has_role(actor, APPROVER) or user_has_role(actor, FINANCE)):
+        raise PermissionDenied
+    clawback = Clawback.objects.select_for_update(of=("self",)).get(pk=clawback.pk)
+    if clawback.is_repaid:
+        raise Conflict(_("已登记退回"), code="already_repaid")
+    clawback.repaid_at = timezone.now()
+    clawback.repaid_recorded_by = actor
+    clawback.save(update_fields=["repaid_at", "repaid_recorded_by"])
+    application = Application.objects.get(pk=clawback.application_id)
+    if application.state == State.CLAWBACK:
+        application_services.close_application(
+            application=application, actor=actor, comment=_("追回资金 %(a)s 元已退回") % {"a": clawback.amount}
+        )
+    return clawback
+
+
+# --- The scheduled job -------------------------------------------------------------------------
+
+
+def _notify_members(application: Application, title: str, body: str) -> None:
+    """In-portal notice now and email after commit, to every member of the applicant organisation."""
+    url = f"{settings.SITE_URL.rstrip('/')}{application.performance_report.get_absolute_url()}"
+    body = f"{body}\n{_('填写绩效报告：%(url)s') % {'url': url}}"
+    recipients = []
+    for membership in members_of(application):
+        Notification.objects.create(user=membership.user, application=application, title=title, body=body)
+        if membership.user.email:
+            recipients.append(membership.user.email)
+
+    def send() -> None:
+        for email in recipients:
+            send_mail(
+                subject=f"【质量品牌专项资金】{title}",
+                message=body,
+                from_email=None,
+                recipient_list=[email],
+                fail_silently=True,
+            )
+
+    transaction.on_commit(send)
+
+
+def _mark_overdue(report: PerformanceReport) -> None:
+    application = report.application
+    report.status = ReportStatus.OVERDUE
+    report.overdue_at = timezone.now()
+    report.save(update_fields=["status", "overdue_at", "updated_at"])
+    facts = {"ref": application.reference, "program": application.program.name, "due": report.due_on}
+    _notify_members(
+        application,
+        _("%(ref)s 绩效报告已逾期") % facts,
+        _("您的申报 %(ref)s（%(program)s）的绩效报告应于 %(due)s 前提交，目前已逾期，请尽快提交。") % facts,
+    )
+
+
+def _remind(report: PerformanceReport) -> None:
+    application = report.application
+    report.reminded_at = timezone.now()
+    report.save(update_fields=["reminded_at", "updated_at"])
+    facts = {"ref": application.reference, "program": application.program.name, "due": report.due_on}
+    _notify_members(
+        application,
+        _("%(ref)s 绩效报告将于 %(due)s 到期") % facts,
+        _("您的申报 %(ref)s（%(program)s）的绩效报告应于 %(due)s 前提交，请按时填写各项绩效目标的完成情况。") % facts,
+    )
+
+
+def send_report_reminders(*, today: date | None = None) -> dict[str, int]:
+    """Open missing reports, remind once within 14 days before the due date, mark reports overdue once.
+
+    Safe to run any number of times: ``reminded_at`` and the overdue status record what was done; each
+    report is handled under its own row lock. Return counts {"opened", "reminded", "overdue"}.
+    """
+    today = today or timezone.localdate()
+    counts = {"opened": 0, "reminded": 0, "overdue": 0}
+    missing = Application.objects.filter(
+        state=State.DISBURSED, program__report_required=True, performance_report__isnull=True
+    ).values_list("pk", flat=True)
+    for pk in list(missing):
+        with transaction.atomic():
+            if not PerformanceReport.objects.filter(application_id=pk).exists():
+                open_report(application=Application(pk=pk))
+                counts["opened"] += 1
+    candidates = PerformanceReport.objects.filter(
+        status=ReportStatus.PENDING, application__state=State.DISBURSED
+    ).values_list("pk", flat=True)
+    for pk in list(candidates):
+        with transaction.atomic():
+            report = (
+                PerformanceReport.objects.select_for_update(of=("self",))
+                .select_related("application__program")
+                .filter(pk=pk, status=ReportStatus.PENDING)
+                .first()
+            )
+            if report is None:
+                continue
+            if rules.is_overdue(report.due_on, today):
+                _mark_overdue(report)
+                counts["overdue"] += 1
+            elif report.reminded_at is None and rules.reminder_due(report.due_on, today):
+                _remind(report)
+                counts["reminded"] += 1
+    return counts

@@ -1,0 +1,263 @@
+"""Payout batches in the admin: build (finance), approve (another finance officer), export, record results.
+
+Every change goes through ``payouts/services.py``; the admin forms only collect input. Accounts are masked for
+roles that do not pay.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext_lazy as _
+
+from core.exceptions import Conflict
+from payouts import services
+from payouts.api import CONTENT_TYPES
+from payouts.models import LineStatus, PayoutBatch, PayoutEvent, PayoutLine
+from payouts.selectors import account_shown_to, may_pay, may_view_payouts
+from programs.models import Call, Program
+
+
+class CreateBatchForm(forms.Form):
+    call = forms.ModelChoiceField(
+        label=_("申报批次"), queryset=Call.objects.order_by("-year", "-opens_at"), required=False
+    )
+    program = forms.ModelChoiceField(label=_("资助项目"), queryset=Program.objects.all(), required=False)
+    title = forms.CharField(label=_("批次名称"), max_length=200, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if not data.get("call") and not data.get("program"):
+            raise forms.ValidationError(_("请选择申报批次或资助项目"))
+        return data
+
+
+class LineResultForm(forms.Form):
+    line = forms.IntegerField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(
+        label=_("结果"), choices=[(LineStatus.PAID, _("已到账")), (LineStatus.FAILED, _("失败"))]
+    )
+    voucher_no = forms.CharField(label=_("凭证号"), required=False)
+    paid_on = forms.DateField(label=_("到账日期"), required=False)
+    reason = forms.CharField(label=_("失败原因"), required=False)
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("银行结果文件（CSV 或 XLSX）"))
+
+
+class LineInline(admin.TabularInline):
+    model = PayoutLine
+    extra = 0
+    can_delete = False
+    fields = (
+        "position",
+        "reference",
+        "payee_name",
+        "payee_uscc",
+        "bank_name",
+        "account",
+        "amount",
+        "status",
+        "voucher_no",
+        "paid_on",
+        "failure_reason",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).order_by("position")
+
+    @admin.display(description=_("银行账号"))
+    def account(self, line: PayoutLine) -> str:
+        return account_shown_to(self.request_user, line)
+
+    def get_formset(self, request: HttpRequest, obj: object = None, **kwargs: object):
+        self.request_user = request.user
+        return super().get_formset(request, obj, **kwargs)
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return may_view_payouts(request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = PayoutEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "name", "actor", "line", "data")
+    readonly_fields = fields
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return may_view_payouts(request.user)
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(PayoutBatch)
+class PayoutBatchAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "call",
+        "status",
+        "line_count",
+        "total_amount",
+        "created_by",
+        "approved_by",
+        "approved_at",
+    )
+    list_filter = ("status", "call")
+    search_fields = ("title", "lines__payee_name", "lines__payee_uscc", "lines__reference")
+    list_select_related = ("call", "created_by", "approved_by")
+    readonly_fields = (
+        "call",
+        "program",
+        "title",
+        "status",
+        "created_by",
+        "created_at",
+        "approved_by",
+        "approved_at",
+        "total_amount",
+        "line_count",
+        "checksum",
+    )
+    inlines = (LineInline, EventInline)
+    change_form_template = "admin/payouts/payoutbatch/change_form.html"
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return may_view_payouts(request.user)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return may_view_payouts(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return may_pay(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def get_urls(self) -> list:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/approve/", wrap(self.approve_view), name="payouts_payoutbatch_approve"),
+            path("<int:pk>/export/<str:fmt>/", wrap(self.export_view), name="payouts_payoutbatch_export"),
+            path("<int:pk>/results/", wrap(self.results_view), name="payouts_payoutbatch_results"),
+            *super().get_urls(),
+        ]
+
+    def _finance_batch(self, request: HttpRequest, pk: int) -> PayoutBatch:
+        if not may_pay(request.user):
+            raise PermissionDenied
+        return get_object_or_404(PayoutBatch, pk=pk)
+
+    def _back(self, pk: int) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:payouts_payoutbatch_change", args=[pk]))
+
+    def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
+        if not may_pay(request.user):
+            raise PermissionDenied
+        form = CreateBatchForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                batch, skipped = services.create_batch(actor=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error.messages[0])
+                for item in (error.params or {}).get("skipped", []):
+                    form.add_error(None, f"{item.reference or item.application_id}：{item.message}")
+            else:
+                self.message_user(request, _("已生成拨付批次，共%d笔。") % batch.lines.count(), messages.SUCCESS)
+                for item in skipped:
+                    self.message_user(
+                        request, f"{item.reference or item.application_id}：{item.message}", messages.WARNING
+                    )
+                return self._back(batch.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("生成拨付批次"),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/payouts/payoutbatch/create.html", context)
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: dict | None = None
+    ) -> HttpResponse:
+        extra = dict(extra_context or {})
+        batch = self.get_object(request, object_id)
+        if batch is not None and may_pay(request.user):
+            extra.update(
+                batch=batch,
+                may_pay=True,
+                import_form=ImportForm(),
+                pending_lines=batch.lines.filter(status=LineStatus.PENDING).order_by("position")[:200],
+                line_form=LineResultForm(),
+                progress=services.batch_progress(batch),
+            )
+        return super().change_view(request, object_id, form_url, extra_context=extra)
+
+    def approve_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        batch = self._finance_batch(request, pk)
+        if request.method == "POST":
+            try:
+                services.approve_batch(batch=batch, actor=request.user)
+                self.message_user(request, _("批次已复核。"), messages.SUCCESS)
+            except ValidationError as error:
+                self.message_user(request, "；".join(error.messages), messages.ERROR)
+            except Conflict as error:
+                self.message_user(request, error.message, messages.ERROR)
+        return self._back(pk)
+
+    def export_view(self, request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
+        batch = self._finance_batch(request, pk)
+        try:
+            filename, content = services.export_batch(batch=batch, fmt=fmt, actor=request.user)
+        except (ValidationError, Conflict) as error:
+            self.message_user(request, getattr(error, "message", str(error)), messages.ERROR)
+            return self._back(pk)
+        response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
+
+    def results_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        batch = self._finance_batch(request, pk)
+        if request.method != "POST":
+            return self._back(pk)
+        try:
+            if request.FILES.get("file"):
+                outcomes = services.import_bank_results(batch=batch, actor=request.user, file=request.FILES["file"])
+                for outcome in outcomes:
+                    level = messages.ERROR if outcome.outcome in ("error", "unknown_reference") else messages.INFO
+                    self.message_user(
+                        request, f"第{outcome.row}行 {outcome.reference}：{outcome.outcome} {outcome.detail}", level
+                    )
+            else:
+                form = LineResultForm(request.POST)
+                if not form.is_valid():
+                    self.message_user(request, _("请填写完整的结果"), messages.ERROR)
+                    return self._back(pk)
+                data = form.cleaned_data
+                line = get_object_or_404(PayoutLine, pk=data.pop("line"), batch=batch)
+                _line, changed = services.record_line_result(line=line, actor=request.user, **data)
+                self.message_user(request, _("已登记。") if changed else _("结果未变化。"), messages.SUCCESS)
+        except ValidationError as error:
+            self.message_user(request, "；".join(error.messages), messages.ERROR)
+        except Conflict as error:
+            self.message_user(request, error.message, messages.ERROR)
+        return self._back(pk)

@@ -1,0 +1,246 @@
+"""Payout endpoints of SPEC §8: batches (list, create, detail), approve, export, results. Writes are finance only.
+
+Other staff roles (intake, approver, administrator) may read batches with the accounts masked; anyone else gets
+403 on the list and 404 on a batch.
+"""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from payouts import services
+from payouts.models import PayoutBatch, PayoutLine
+from payouts.selectors import account_shown_to, batches_visible_to, get_batch, may_pay, may_view_payouts
+from programs.models import Call, Program
+
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+
+
+class PayoutLineSerializer(serializers.ModelSerializer):
+    application = serializers.IntegerField(source="application_id")
+    bank_account_number = serializers.SerializerMethodField()
+
+    class Meta:
+        model = PayoutLine
+        fields = (
+            "id",
+            "position",
+            "application",
+            "reference",
+            "amount",
+            "payee_name",
+            "payee_uscc",
+            "bank_name",
+            "bank_account_number",
+            "bank_account_name",
+            "program_name",
+            "purpose",
+            "status",
+            "voucher_no",
+            "paid_on",
+            "failure_reason",
+            "recorded_at",
+        )
+
+    @extend_schema_field(serializers.CharField())
+    def get_bank_account_number(self, line: PayoutLine) -> str:
+        return account_shown_to(self.context["request"].user, line)
+
+
+class PayoutBatchSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.get_full_name")
+    approved_by = serializers.CharField(source="approved_by.get_full_name", default=None)
+
+    class Meta:
+        model = PayoutBatch
+        fields = (
+            "id",
+            "call",
+            "program",
+            "title",
+            "status",
+            "created_by",
+            "created_at",
+            "approved_by",
+            "approved_at",
+            "total_amount",
+            "line_count",
+            "checksum",
+        )
+
+
+class PayoutBatchDetailSerializer(PayoutBatchSerializer):
+    lines = serializers.SerializerMethodField()
+
+    class Meta(PayoutBatchSerializer.Meta):
+        fields = (*PayoutBatchSerializer.Meta.fields, "lines")
+
+    @extend_schema_field(PayoutLineSerializer(many=True))
+    def get_lines(self, batch: PayoutBatch) -> list[dict[str, Any]]:
+        lines = batch.lines.order_by("position")
+        return PayoutLineSerializer(lines, many=True, context=self.context).data
+
+
+class CreateBatchSerializer(serializers.Serializer):
+    call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.all(), required=False, allow_null=True)
+    program = serializers.SlugRelatedField(
+        slug_field="code", queryset=Program.objects.all(), required=False, allow_null=True
+    )
+    applications = serializers.ListField(child=serializers.IntegerField(), required=False, allow_null=True)
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+
+class LineResultSerializer(serializers.Serializer):
+    line = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["paid", "failed"])
+    voucher_no = serializers.CharField(required=False, allow_blank=True, default="")
+    paid_on = serializers.DateField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ResultsSerializer(serializers.Serializer):
+    lines = LineResultSerializer(many=True, required=False)
+    file = serializers.FileField(required=False)
+
+
+def _require_finance(request: Request) -> None:
+    if not may_pay(request.user):
+        raise PermissionDenied
+
+
+def _skipped(skipped: list[services.Skipped]) -> list[dict[str, Any]]:
+    return [
+        {"application": s.application_id, "reference": s.reference, "code": s.code, "detail": s.message}
+        for s in skipped
+    ]
+
+
+class PayoutBatchesView(APIView):
+    """List payout batches (staff roles) or build one from awarded applications (finance)."""
+
+    @extend_schema(tags=["资金拨付"], responses=PayoutBatchSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        if not may_view_payouts(request.user):
+            raise PermissionDenied
+        batches = batches_visible_to(request.user)[:200]
+        return Response(PayoutBatchSerializer(batches, many=True).data)
+
+    @extend_schema(tags=["资金拨付"], request=CreateBatchSerializer, responses={201: PayoutBatchDetailSerializer})
+    def post(self, request: Request) -> Response:
+        _require_finance(request)
+        body = CreateBatchSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        try:
+            batch, skipped = services.create_batch(
+                actor=request.user,
+                applications=data.get("applications"),
+                call=data.get("call"),
+                program=data.get("program"),
+                title=data.get("title", ""),
+            )
+        except ValidationError as error:
+            if error.code == "nothing_to_pay":
+                return Response(
+                    {
+                        "code": "nothing_to_pay",
+                        "detail": error.messages[0],
+                        "fields": {},
+                        "skipped": _skipped(error.params["skipped"]),
+                    },
+                    status=status.HTTP_400_BAD_REQUEST,
+                )
+            raise
+        batch = batches_visible_to(request.user).get(pk=batch.pk)
+        payload = PayoutBatchDetailSerializer(batch, context={"request": request}).data
+        return Response({**payload, "skipped": _skipped(skipped)}, status=status.HTTP_201_CREATED)
+
+
+class PayoutBatchDetailView(APIView):
+    @extend_schema(tags=["资金拨付"], responses=PayoutBatchDetailSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        batch = get_batch(request.user, pk)
+        return Response(PayoutBatchDetailSerializer(batch, context={"request": request}).data)
+
+
+class ApproveBatchView(APIView):
+    @extend_schema(tags=["资金拨付"], request=None, responses=PayoutBatchSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        batch = get_batch(request.user, pk)
+        _require_finance(request)
+        batch = services.approve_batch(batch=batch, actor=request.user)
+        return Response(PayoutBatchSerializer(batches_visible_to(request.user).get(pk=batch.pk)).data)
+
+
+class IgnoreFormatNegotiation(DefaultContentNegotiation):
+    """``?format=xlsx|csv`` names the file format here, not a DRF renderer."""
+
+    def select_renderer(self, request: Request, renderers: list, format_suffix: str | None = None) -> tuple:
+        return renderers[0], renderers[0].media_type
+
+
+class ExportBatchView(APIView):
+    content_negotiation_class = IgnoreFormatNegotiation
+
+    @extend_schema(
+        tags=["资金拨付"],
+        parameters=[OpenApiParameter("format", str, enum=["xlsx", "csv"])],
+        responses={(200, "application/octet-stream"): bytes},
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        batch = get_batch(request.user, pk)
+        _require_finance(request)
+        fmt = request.query_params.get("format", "xlsx")
+        filename, content = services.export_batch(batch=batch, fmt=fmt, actor=request.user)
+        response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class BatchResultsView(APIView):
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    @extend_schema(tags=["资金拨付"], request=ResultsSerializer, responses={200: dict})
+    def post(self, request: Request, pk: int) -> Response:
+        batch = get_batch(request.user, pk)
+        _require_finance(request)
+        body = ResultsSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        if body.validated_data.get("file"):
+            outcomes = services.import_bank_results(batch=batch, actor=request.user, file=body.validated_data["file"])
+            rows = [
+                {"row": o.row, "reference": o.reference, "outcome": o.outcome, "code": o.code, "detail": o.detail}
+                for o in outcomes
+            ]
+            return Response({"rows": rows})
+        items = body.validated_data.get("lines") or []
+        if not items:
+            raise ValidationError(_("请提交逐笔结果或银行结果文件"), code="results_required")
+        rows = []
+        for item in items:
+            line = get_object_or_404(PayoutLine, pk=item["line"], batch=batch)
+            line, changed = services.record_line_result(
+                line=line,
+                actor=request.user,
+                status=item["status"],
+                voucher_no=item["voucher_no"],
+                paid_on=item["paid_on"],
+                reason=item["reason"],
+            )
+            rows.append({"line": line.pk, "reference": line.reference, "status": line.status, "changed": changed})
+        return Response({"rows": rows})

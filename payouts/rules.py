@@ -1,0 +1,44 @@
+"""Pure payout policy: payee checks, account masking, cell neutralising and the batch checksum (SPEC §4 拨付)."""
+
+import hashlib
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+
+ACCOUNT_NUMBER_RE = re.compile(r"^[0-9]{8,30}$")
+# STACK.md: cells starting with these are formulas to Excel and WPS (CSV/formula injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def payee_problem(*, name: str, bank_name: str, account_number: str, account_name: str) -> str | None:
+    """Return the error code that stops a payment to this payee, or None.
+
+    SPEC §4：收款账户名称必须与单位名称一致. "bank_account_incomplete" when the bank, number or name is missing or
+    the account name differs from the organisation name; "bank_account_invalid" when the number is not 8–30 digits.
+    """
+    if not (bank_name.strip() and account_number.strip() and account_name.strip()) or account_name != name:
+        return "bank_account_incomplete"
+    if not ACCOUNT_NUMBER_RE.match(account_number):
+        return "bank_account_invalid"
+    return None
+
+
+def mask_account(number: str) -> str:
+    """Show the first and last four digits only, as ``Organisation.masked_bank_account`` does."""
+    if len(number) <= 8:
+        return number
+    return f"{number[:4]} **** **** {number[-4:]}"
+
+
+def neutralise(value: object) -> str:
+    """Prefix a text cell that a spreadsheet would read as a formula with an apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def batch_checksum(lines: Iterable[tuple[str, str, str, Decimal]]) -> str:
+    """SHA-256 over the lines' (reference, USCC, account number, amount) in order, one ``|``-joined row per line."""
+    digest = hashlib.sha256()
+    for reference, uscc, account, amount in lines:
+        digest.update(f"{reference}|{uscc}|{account}|{Decimal(amount):.2f}\n".encode())
+    return digest.hexdigest()

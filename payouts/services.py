@@ -1,0 +1,456 @@
+"""Payout writes (SPEC §4 拨付): build, approve, export, record results. Each writes a PayoutEvent.
+
+Only finance may call them; the admin, the API, commands and tests all go through these functions.
+"""
+
+import csv
+import io
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any, NamedTuple
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from applications.models import Application, State
+from applications.services import disburse_application, lock_organisation_year, recheck_caps
+from core.exceptions import Conflict
+from payouts.models import BatchStatus, LineStatus, PayoutBatch, PayoutEvent, PayoutLine
+from payouts.rules import batch_checksum, payee_problem
+from payouts.selectors import may_pay
+from programs.models import Call, Program
+
+SKIP_MESSAGES = {
+    "not_awarded": "申报不是“已核准（待拨付）”状态",
+    "already_in_batch": "申报已在其他拨付批次中（未失败）",
+    "not_allocated": "申报尚无核定资助金额",
+    "bank_account_incomplete": "收款账户信息不完整，或账户名称与单位名称不一致",
+    "bank_account_invalid": "银行账号应为8至30位数字",
+}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An application left out of a batch, and why (a stable code and a Chinese message)."""
+
+    application_id: int
+    reference: str
+    code: str
+    message: str
+
+
+class BatchCreation(NamedTuple):
+    batch: PayoutBatch
+    skipped: list[Skipped]
+
+
+def _require_finance(actor: User | None) -> None:
+    if not may_pay(actor):
+        raise PermissionDenied
+
+
+def _event(batch: PayoutBatch, name: str, actor: User | None, line: PayoutLine | None = None, **data: Any) -> None:
+    PayoutEvent.objects.create(batch=batch, line=line, name=name, actor=actor, data=data)
+
+
+def live_lines() -> "Any":
+    return PayoutLine.objects.exclude(status=LineStatus.FAILED)
+
+
+def _candidates(
+    applications: Iterable[Application | int] | None, call: Call | None, program: Program | None
+) -> list[int]:
+    if applications is not None:
+        return sorted({a if isinstance(a, int) else a.pk for a in applications})
+    if call is None and program is None:
+        raise ValidationError(_("请选择申报批次、资助项目或具体申报"), code="selection_required")
+    query = Application.objects.filter(state=State.AWARDED)
+    if call is not None:
+        query = query.filter(call=call)
+    if program is not None:
+        query = query.filter(program=program)
+    return list(query.order_by("pk").values_list("pk", flat=True))
+
+
+@transaction.atomic
+def create_batch(
+    *,
+    actor: User,
+    applications: Iterable[Application | int] | None = None,
+    call: Call | None = None,
+    program: Program | None = None,
+    title: str = "",
+) -> BatchCreation:
+    """Build a draft batch from awarded applications (a selection, or all of a call and/or program).
+
+    Applications not awarded, already in a live (not failed) line, without an allocated amount, with an incomplete or
+    invalid payee account, or failing the caps re-check are skipped, each with a code. Raise ValidationError
+    "nothing_to_pay" when nothing is left, PermissionDenied for a non-finance actor. The application rows and the
+    (organisation, year) rows are locked, so two officers adding one application at once end with one live line.
+    """
+    _require_finance(actor)
+    ids = _candidates(applications, call, program)
+    # Lock in id order (no deadlocks); a concurrent builder waits here, then sees the other's committed line.
+    locked = list(
+        Application.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .select_related("organisation", "call", "program")
+        .order_by("pk")
+    )
+    for organisation_id, year in sorted({(a.organisation_id, a.call.year) for a in locked}):
+        lock_organisation_year(organisation_id, year)
+    busy = set(live_lines().filter(application_id__in=ids).values_list("application_id", flat=True))
+    skipped: list[Skipped] = []
+    accepted: list[Application] = []
+
+    def skip(application: Application, code: str, message: str | None = None) -> None:
+        skipped.append(Skipped(application.pk, application.reference or "", code, message or _(SKIP_MESSAGES[code])))
+
+    for application in locked:
+        organisation = application.organisation
+        if application.state != State.AWARDED:
+            skip(application, "not_awarded")
+            continue
+        if application.pk in busy:
+            skip(application, "already_in_batch")
+            continue
+        if not application.allocated_amount:
+            skip(application, "not_allocated")
+            continue
+        problem = payee_problem(
+            name=organisation.name,
+            bank_name=organisation.bank_name,
+            account_number=organisation.bank_account_number,
+            account_name=organisation.bank_account_name,
+        )
+        if problem:
+            skip(application, problem)
+            continue
+        try:
+            check = recheck_caps(application)
+        except ValidationError as error:
+            skip(application, error.error_list[0].code or "invalid", "；".join(error.messages))
+            continue
+        if check.standard_amount < application.allocated_amount:
+            skip(
+                application,
+                "organisation_cap_reached",
+                _("单位年度资助上限余额%(left)s元，少于核定金额%(amount)s元")
+                % {"left": check.standard_amount, "amount": application.allocated_amount},
+            )
+            continue
+        accepted.append(application)
+    missing = set(ids) - {a.pk for a in locked}
+    skipped.extend(Skipped(pk, "", "not_awarded", _("申报不存在")) for pk in sorted(missing))
+    if not accepted:
+        raise ValidationError(_("没有可拨付的申报"), code="nothing_to_pay", params={"skipped": skipped})
+    first = accepted[0]
+    if not title:
+        scope = call.title if call else (program.name if program else first.call.title)
+        title = _("%(scope)s 拨付批次 %(day)s") % {"scope": scope, "day": timezone.localdate().isoformat()}
+    batch = PayoutBatch.objects.create(call=call, program=program, title=title, created_by=actor)
+    lines = [
+        PayoutLine(
+            batch=batch,
+            position=position,
+            application=application,
+            reference=application.reference or str(application.pk),
+            amount=application.allocated_amount,
+            payee_name=application.organisation.name,
+            payee_uscc=application.organisation.uscc,
+            bank_name=application.organisation.bank_name,
+            bank_account_number=application.organisation.bank_account_number,
+            bank_account_name=application.organisation.bank_account_name,
+            program_name=application.program.name,
+            purpose=_("%(call)s%(program)s资助资金")
+            % {"call": application.call.title, "program": application.program.name},
+        )
+        for position, application in enumerate(accepted, start=1)
+    ]
+    try:
+        with transaction.atomic():
+            PayoutLine.objects.bulk_create(lines)
+    except IntegrityError as exc:  # the partial unique index: another batch took one of them meanwhile
+        raise ValidationError(_("申报已在其他拨付批次中"), code="already_in_batch") from exc
+    _event(
+        batch,
+        "create",
+        actor,
+        line_count=len(lines),
+        total=str(sum((line.amount for line in lines), Decimal("0.00"))),
+        skipped=[{"application": s.application_id, "code": s.code} for s in skipped],
+    )
+    return BatchCreation(batch, skipped)
+
+
+def _locked_batch(batch: PayoutBatch) -> PayoutBatch:
+    return PayoutBatch.objects.select_for_update().get(pk=batch.pk)
+
+
+@transaction.atomic
+def approve_batch(*, batch: PayoutBatch, actor: User) -> PayoutBatch:
+    """Approve a draft batch (a finance officer other than its creator); fix its totals, line count and checksum.
+
+    Raise Conflict "batch_immutable" for an approved batch, ValidationError "same_officer" for the creator and
+    "not_awarded" when a line's application is no longer awaiting payment.
+    """
+    _require_finance(actor)
+    batch = _locked_batch(batch)
+    if batch.status != BatchStatus.DRAFT:
+        raise Conflict(_("拨付批次已复核，不能再修改"), code="batch_immutable")
+    if batch.created_by_id == actor.pk:
+        raise ValidationError(_("复核人不能是制单人，请由另一位财务人员复核"), code="same_officer")
+    stale = batch.lines.exclude(application__state=State.AWARDED).values_list("reference", flat=True)
+    if stale:
+        raise ValidationError(_("以下申报已不是待拨付状态：%(refs)s") % {"refs": "、".join(stale)}, code="not_awarded")
+    rows = list(
+        batch.lines.order_by("position").values_list("reference", "payee_uscc", "bank_account_number", "amount")
+    )
+    batch.total_amount = sum((row[3] for row in rows), Decimal("0.00"))
+    batch.line_count = len(rows)
+    batch.checksum = batch_checksum(rows)
+    batch.status = BatchStatus.APPROVED
+    batch.approved_by = actor
+    batch.approved_at = timezone.now()
+    batch.save(update_fields=["total_amount", "line_count", "checksum", "status", "approved_by", "approved_at"])
+    _event(batch, "approve", actor, total=str(batch.total_amount), line_count=batch.line_count, checksum=batch.checksum)
+    return batch
+
+
+def export_batch(*, batch: PayoutBatch, fmt: str, actor: User | None = None) -> tuple[str, bytes]:
+    """Return (Chinese file name, content) of an approved batch as "xlsx" or "csv"; write an "export" event.
+
+    Raise Conflict "batch_not_approved" for a draft, ValidationError "format_invalid" for another format.
+    """
+    from payouts.exports import export_filename, write_csv, write_xlsx
+
+    if fmt not in ("xlsx", "csv"):
+        raise ValidationError(_("导出格式应为 xlsx 或 csv"), code="format_invalid")
+    batch = PayoutBatch.objects.get(pk=batch.pk)
+    if not batch.is_approved:
+        raise Conflict(_("拨付批次复核后才能导出"), code="batch_not_approved")
+    content = write_xlsx(batch) if fmt == "xlsx" else write_csv(batch)
+    _event(batch, "export", actor, format=fmt, checksum=batch.checksum)
+    return export_filename(batch, fmt), content
+
+
+def _clean_result(status: str, voucher_no: str, paid_on: date | None, reason: str) -> tuple[str, str, date | None, str]:
+    voucher_no, reason = (voucher_no or "").strip(), (reason or "").strip()
+    if status == LineStatus.PAID:
+        errors = {}
+        if not voucher_no:
+            errors["voucher_no"] = ValidationError(_("请填写银行凭证号"), code="voucher_required")
+        if paid_on is None:
+            errors["paid_on"] = ValidationError(_("请填写到账日期"), code="paid_on_required")
+        if errors:
+            raise ValidationError(errors)
+        return status, voucher_no, paid_on, ""
+    if status == LineStatus.FAILED:
+        if not reason:
+            raise ValidationError({"reason": ValidationError(_("请填写失败原因"), code="reason_required")})
+        return status, "", None, reason
+    raise ValidationError({"status": ValidationError(_("结果应为 paid 或 failed"), code="status_invalid")})
+
+
+@transaction.atomic
+def record_line_result(
+    *,
+    line: PayoutLine,
+    actor: User,
+    status: str,
+    voucher_no: str = "",
+    paid_on: date | None = None,
+    reason: str = "",
+) -> tuple[PayoutLine, bool]:
+    """Record a line of an approved batch as paid (voucher number, date) or failed (reason); return (line, changed).
+
+    Paid disburses the application (awarded → disbursed); failed leaves it awarded and free for a new batch.
+    Recording the same result again changes nothing and writes no event. Raise Conflict "batch_not_approved",
+    "line_already_paid" (a paid line cannot become failed or change its voucher) or "line_already_failed".
+    """
+    _require_finance(actor)
+    status, voucher_no, paid_on, reason = _clean_result(status, voucher_no, paid_on, reason)
+    line = PayoutLine.objects.select_for_update(of=("self",)).select_related("batch").get(pk=line.pk)
+    if not line.batch.is_approved:
+        raise Conflict(_("拨付批次复核后才能登记结果"), code="batch_not_approved")
+    same = (
+        line.status == status
+        and line.voucher_no == voucher_no
+        and line.paid_on == paid_on
+        and line.failure_reason == reason
+    )
+    if same:
+        return line, False
+    if line.status == LineStatus.PAID:
+        raise Conflict(_("该笔已登记到账，不能更改"), code="line_already_paid")
+    if line.status == LineStatus.FAILED:
+        raise Conflict(_("该笔已登记失败，请将申报编入新的拨付批次"), code="line_already_failed")
+    line.status, line.voucher_no, line.paid_on, line.failure_reason = status, voucher_no, paid_on, reason
+    line.recorded_by, line.recorded_at = actor, timezone.now()
+    line.save(update_fields=["status", "voucher_no", "paid_on", "failure_reason", "recorded_by", "recorded_at"])
+    if status == LineStatus.PAID:
+        disburse_application(
+            application=line.application,
+            actor=actor,
+            comment=_("拨付批次%(batch)s第%(n)s笔，凭证号%(voucher)s")
+            % {"batch": line.batch_id, "n": line.position, "voucher": voucher_no},
+        )
+    _event(
+        line.batch,
+        f"line_{status}",
+        actor,
+        line=line,
+        reference=line.reference,
+        voucher_no=voucher_no,
+        paid_on=paid_on.isoformat() if paid_on else None,
+        reason=reason,
+    )
+    return line, True
+
+
+# --- Bank result files -------------------------------------------------------------------------------
+
+HEADER_ALIASES = {
+    "reference": ("reference", "ref", "申报编号", "业务编号", "参考号"),
+    "status": ("status", "状态", "结果", "处理结果"),
+    "voucher_no": ("voucher_no", "voucher", "凭证号", "银行凭证号", "流水号"),
+    "paid_on": ("date", "paid_on", "日期", "到账日期", "交易日期"),
+    "reason": ("reason", "原因", "失败原因"),
+}
+STATUS_ALIASES = {
+    "paid": LineStatus.PAID,
+    "success": LineStatus.PAID,
+    "成功": LineStatus.PAID,
+    "已到账": LineStatus.PAID,
+    "已支付": LineStatus.PAID,
+    "failed": LineStatus.FAILED,
+    "failure": LineStatus.FAILED,
+    "失败": LineStatus.FAILED,
+    "拨付失败": LineStatus.FAILED,
+}
+
+
+@dataclass
+class RowOutcome:
+    row: int
+    reference: str
+    outcome: str  # "paid", "failed", "unchanged", "unknown_reference" or "error"
+    code: str = ""
+    detail: str = ""
+    extra: dict = field(default_factory=dict)
+
+
+def _read_rows(file: Any) -> list[list[str]]:
+    data = file.read() if hasattr(file, "read") else bytes(file)
+    if isinstance(data, str):
+        data = data.encode()
+    if data[:2] == b"PK":
+        from openpyxl import load_workbook
+
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        try:
+            return [
+                ["" if v is None else (v.date().isoformat() if hasattr(v, "date") else str(v)).strip() for v in row]
+                for row in workbook.active.iter_rows(values_only=True)
+            ]
+        finally:
+            workbook.close()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("gb18030")
+    return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
+
+
+def _columns(header: list[str]) -> dict[str, int]:
+    lowered = [h.strip().lstrip("'").lower() for h in header]
+    columns = {}
+    for key, aliases in HEADER_ALIASES.items():
+        for index, name in enumerate(lowered):
+            if name in aliases:
+                columns[key] = index
+                break
+    if "reference" not in columns or "status" not in columns:
+        raise ValidationError(_("结果文件应有表头：申报编号（reference）和状态（status）"), code="file_invalid")
+    return columns
+
+
+@transaction.atomic
+def import_bank_results(*, batch: PayoutBatch, actor: User, file: Any) -> list[RowOutcome]:
+    """Record the bank's result file (CSV or XLSX: reference, status, voucher number, date, reason) line by line.
+
+    Return one outcome per data row; unknown references and rows in error are reported, not fatal (each row is its
+    own savepoint). Raise ValidationError "file_invalid" for an unreadable file or missing columns.
+    """
+    _require_finance(actor)
+    batch = PayoutBatch.objects.get(pk=batch.pk)
+    if not batch.is_approved:
+        raise Conflict(_("拨付批次复核后才能登记结果"), code="batch_not_approved")
+    try:
+        rows = _read_rows(file)
+    except (ValueError, OSError, KeyError) as exc:
+        raise ValidationError(_("无法读取结果文件，请上传 CSV 或 XLSX"), code="file_invalid") from exc
+    if not rows:
+        raise ValidationError(_("结果文件为空"), code="file_invalid")
+    columns = _columns(rows[0])
+    lines = {line.reference: line for line in batch.lines.all()}
+
+    def cell(row: list[str], key: str) -> str:
+        index = columns.get(key)
+        return row[index].lstrip("'") if index is not None and index < len(row) else ""
+
+    outcomes: list[RowOutcome] = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(row):
+            continue
+        reference = cell(row, "reference")
+        line = lines.get(reference)
+        if line is None:
+            outcomes.append(
+                RowOutcome(number, reference, "unknown_reference", "unknown_reference", _("本批次无此编号"))
+            )
+            continue
+        status = STATUS_ALIASES.get(cell(row, "status").lower(), cell(row, "status").lower())
+        paid_on = parse_date(cell(row, "paid_on")[:10]) if cell(row, "paid_on") else None
+        try:
+            _line, changed = record_line_result(
+                line=line,
+                actor=actor,
+                status=status,
+                voucher_no=cell(row, "voucher_no"),
+                paid_on=paid_on,
+                reason=cell(row, "reason"),
+            )
+        except ValidationError as error:
+            code = (
+                next((e.code for errors in error.error_dict.values() for e in errors), "invalid")
+                if hasattr(error, "error_dict")
+                else (error.error_list[0].code or "invalid")
+            )
+            outcomes.append(RowOutcome(number, reference, "error", code, "；".join(error.messages)))
+        except Conflict as error:
+            outcomes.append(RowOutcome(number, reference, "error", error.code, error.message))
+        else:
+            outcomes.append(RowOutcome(number, reference, str(status) if changed else "unchanged"))
+    counts: dict[str, int] = {}
+    for outcome in outcomes:
+        counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
+    _event(batch, "import_results", actor, rows=len(outcomes), outcomes=counts)
+    return outcomes
+
+
+def batch_progress(batch: PayoutBatch) -> dict[str, Any]:
+    """Paid, failed and pending counts and amounts of a batch."""
+    totals = batch.lines.aggregate(
+        paid=Sum("amount", filter=Q(status=LineStatus.PAID)),
+        failed=Sum("amount", filter=Q(status=LineStatus.FAILED)),
+        pending=Sum("amount", filter=Q(status=LineStatus.PENDING)),
+    )
+    return {key: value or Decimal("0.00") for key, value in totals.items()}

@@ -1,0 +1,48 @@
+"""The payout admin: finance builds, approves and records through the services; intake reads masked accounts."""
+
+import pytest
+from django.test import Client
+
+from payouts import services
+from payouts.models import BatchStatus, PayoutBatch
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_admin_build_and_approve_by_two_officers(make_awarded, roles, finance2, open_call):
+    application = make_awarded()
+
+    created = client_for(roles["finance"]).post("/admin/payouts/payoutbatch/add/", {"call": open_call.pk})
+    batch = PayoutBatch.objects.get()
+    page = client_for(finance2).get(f"/admin/payouts/payoutbatch/{batch.pk}/change/")
+    client_for(finance2).post(f"/admin/payouts/payoutbatch/{batch.pk}/approve/")
+
+    assert created.status_code == 302
+    assert page.status_code == 200
+    assert "复核通过" in page.content.decode()
+    batch.refresh_from_db()
+    assert (batch.status, batch.approved_by) == (BatchStatus.APPROVED, finance2)
+    assert batch.lines.get().application == application
+    exported = client_for(roles["finance"]).get(f"/admin/payouts/payoutbatch/{batch.pk}/export/csv/")
+    assert exported.content.startswith(b"\xef\xbb\xbf")
+
+
+def test_admin_shows_intake_masked_account_and_refuses_actions(make_awarded, roles, finance2):
+    application = make_awarded()
+    batch, _ = services.create_batch(actor=roles["finance"], applications=[application])
+    number = application.organisation.bank_account_number
+
+    page = client_for(roles["intake"]).get(f"/admin/payouts/payoutbatch/{batch.pk}/change/")
+    approve = client_for(roles["intake"]).post(f"/admin/payouts/payoutbatch/{batch.pk}/approve/")
+
+    assert page.status_code == 200
+    assert f"{number[:4]} **** **** {number[-4:]}" in page.content.decode()
+    assert number not in page.content.decode()
+    assert approve.status_code == 403
+    assert client_for(roles["intake"]).get("/admin/payouts/payoutbatch/add/").status_code == 403
