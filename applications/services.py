@@ -5,14 +5,12 @@ transition, saves, writes exactly one ``ApplicationEvent`` in the same transacti
 applicant's notification after commit. Views, the admin, the API, tasks and tests all call these.
 """
 
-import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -40,6 +38,7 @@ from applications.models import (
 )
 from core.exceptions import Conflict
 from core.money import format_yuan
+from core.uploads import inspect_upload
 from programs.models import AmountRule, Call, FieldType, OrganisationAnnualCap, Program
 from programs.rules import (
     REASON_ALREADY_FUNDED,
@@ -55,12 +54,6 @@ from programs.rules import (
 
 MAX_UNITS = 50
 MAX_TARGETS = 20
-ALLOWED_UPLOADS = {
-    # content type: (magic bytes, suffix)
-    "application/pdf": (b"%PDF-", ".pdf"),
-    "image/jpeg": (b"\xff\xd8\xff", ".jpg"),
-    "image/png": (b"\x89PNG\r\n\x1a\n", ".png"),
-}
 
 
 # --- Assessment: amounts and eligibility, computed live and at submit ---------------------------
@@ -478,26 +471,6 @@ def delete_application(*, application: Application, actor: User) -> None:
     application.delete()
 
 
-def sanitise_filename(name: str) -> str:
-    """Keep the last path part, drop control and reserved characters, cap the length."""
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"/\\|?*;').strip(" .")
-    if not name:
-        name = "file"
-    if len(name) > 120:
-        stem, dot, suffix = name.rpartition(".")
-        name = (stem[:110] + dot + suffix[:9]) if dot else name[:120]
-    return name
-
-
-def sniff_content_type(head: bytes) -> str | None:
-    """Decide the type from the file's first bytes, never from its name."""
-    for content_type, (magic, _suffix) in ALLOWED_UPLOADS.items():
-        if head.startswith(magic):
-            return content_type
-    return None
-
-
 @transaction.atomic
 def add_attachment(*, application: Application, actor: User, kind: str, uploaded_file: UploadedFile) -> Attachment:
     """Store an attachment privately after checking its kind, size and real content type.
@@ -512,34 +485,17 @@ def add_attachment(*, application: Application, actor: User, kind: str, uploaded
     kinds = set(application.program.attachment_requirements.values_list("kind", flat=True)) | {"other"}
     if kind not in kinds:
         raise _field_error("kind", _("本项目没有这类材料"), "attachment_kind_invalid")
-    limit = settings.FILE_UPLOAD_MAX_BYTES
-    if uploaded_file.size is None or uploaded_file.size == 0:
-        raise _field_error("file", _("文件是空的，请重新选择"), "file_empty")
-    if uploaded_file.size > limit:
-        shown = f"{limit // (1024 * 1024)}MB" if limit >= 1024 * 1024 else f"{max(limit // 1024, 1)}KB"
-        raise _field_error("file", _("文件超过%(size)s，请压缩后再上传") % {"size": shown}, "file_too_large")
-    uploaded_file.seek(0)
-    head = uploaded_file.read(16)
-    content_type = sniff_content_type(head)
-    if content_type is None:
-        raise _field_error("file", _("只能上传 PDF、JPG 或 PNG 文件"), "file_type_not_allowed")
-    digest = hashlib.sha256()
-    uploaded_file.seek(0)
-    for chunk in uploaded_file.chunks():
-        digest.update(chunk)
-    uploaded_file.seek(0)
-    original = sanitise_filename(uploaded_file.name or "file")
-    suffix = ALLOWED_UPLOADS[content_type][1]
+    facts = inspect_upload(uploaded_file)
     attachment = Attachment(
         application=application,
         kind=kind,
-        original_name=original,
-        content_type=content_type,
-        size=uploaded_file.size,
-        sha256=digest.hexdigest(),
+        original_name=facts.original_name,
+        content_type=facts.content_type,
+        size=facts.size,
+        sha256=facts.sha256,
         uploaded_by=actor,
     )
-    attachment.file.save(f"upload{suffix}", uploaded_file, save=False)
+    attachment.file.save(f"upload{facts.suffix}", uploaded_file, save=False)
     try:
         attachment.save()
     except Exception:

@@ -4,7 +4,6 @@ State changes of the application go through ``applications.services`` (which wri
 this module only adds the evaluation records around them, in the same transaction.
 """
 
-import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +22,7 @@ from accounts.roles import APPROVER, FINANCE, INTAKE, user_has_role
 from applications import services as application_services
 from applications.models import Application, ApplicationEvent, Notification, State, members_of
 from core.exceptions import Conflict
+from core.uploads import inspect_upload
 from evaluations import rules
 from evaluations.models import (
     Clawback,
@@ -166,30 +166,16 @@ def add_report_attachment(*, report: PerformanceReport, actor: User, uploaded_fi
     _require_member(report.application, actor)
     if not report.is_editable:
         raise Conflict(_("绩效报告已评价，不能再上传附件"), code="report_graded")
-    limit = settings.FILE_UPLOAD_MAX_BYTES
-    if not uploaded_file.size:
-        raise _field_error("file", _("文件是空的，请重新选择"), "file_empty")
-    if uploaded_file.size > limit:
-        shown = f"{limit // (1024 * 1024)}MB" if limit >= 1024 * 1024 else f"{max(limit // 1024, 1)}KB"
-        raise _field_error("file", _("文件超过%(size)s，请压缩后再上传") % {"size": shown}, "file_too_large")
-    uploaded_file.seek(0)
-    content_type = application_services.sniff_content_type(uploaded_file.read(16))
-    if content_type is None:
-        raise _field_error("file", _("只能上传 PDF、JPG 或 PNG 文件"), "file_type_not_allowed")
-    digest = hashlib.sha256()
-    uploaded_file.seek(0)
-    for chunk in uploaded_file.chunks():
-        digest.update(chunk)
-    uploaded_file.seek(0)
+    facts = inspect_upload(uploaded_file)
     attachment = ReportAttachment(
         report=report,
-        original_name=application_services.sanitise_filename(uploaded_file.name or "file"),
-        content_type=content_type,
-        size=uploaded_file.size,
-        sha256=digest.hexdigest(),
+        original_name=facts.original_name,
+        content_type=facts.content_type,
+        size=facts.size,
+        sha256=facts.sha256,
         uploaded_by=actor,
     )
-    attachment.file.save(f"upload{application_services.ALLOWED_UPLOADS[content_type][1]}", uploaded_file, save=False)
+    attachment.file.save(f"upload{facts.suffix}", uploaded_file, save=False)
     try:
         attachment.save()
     except Exception:

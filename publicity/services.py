@@ -14,16 +14,10 @@ from accounts.models import User
 from accounts.roles import APPROVER, user_has_role
 from allocations.models import AllocationRun, RunStatus
 from applications.models import Application, State
-from applications.services import (
-    ALLOWED_UPLOADS,
-    confirm_application,
-    publish_application,
-    revoke_application,
-    sanitise_filename,
-    sniff_content_type,
-)
+from applications.services import confirm_application, publish_application, revoke_application
 from core.calendar import add_working_days
 from core.exceptions import Conflict
+from core.uploads import ALLOWED_UPLOADS, inspect_upload
 from programs.models import Call
 from publicity import rules
 from publicity.models import (
@@ -116,18 +110,8 @@ def open_publicity_notice(*, call: Call, actor: User, title: str = "") -> Public
 
 def _clean_letter(letter: UploadedFile) -> tuple[str, str]:
     """Check an uploaded letter's size and real type; return (content type, sanitised original name)."""
-    limit = settings.FILE_UPLOAD_MAX_BYTES
-    if not letter.size:
-        raise _field_error("letter", _("文件是空的，请重新选择"), "file_empty")
-    if letter.size > limit:
-        shown = f"{limit // (1024 * 1024)}MB" if limit >= 1024 * 1024 else f"{max(limit // 1024, 1)}KB"
-        raise _field_error("letter", _("文件超过%(size)s，请压缩后再上传") % {"size": shown}, "file_too_large")
-    letter.seek(0)
-    content_type = sniff_content_type(letter.read(16))
-    letter.seek(0)
-    if content_type is None:
-        raise _field_error("letter", _("只能上传 PDF、JPG 或 PNG 文件"), "file_type_not_allowed")
-    return content_type, sanitise_filename(letter.name or "letter")
+    facts = inspect_upload(letter, field="letter", default_name="letter")
+    return facts.content_type, facts.original_name
 
 
 @transaction.atomic
