@@ -1,7 +1,10 @@
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
+from core.health import run_checks
 from programs.selectors import public_calls
 
 
@@ -17,3 +20,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "upcoming_calls": [c for c in calls if c.opens_at > now],
         },
     )
+
+
+@never_cache
+@require_safe
+def healthz(request: HttpRequest) -> JsonResponse:
+    """``GET /healthz``: 200 when the database and the broker answer, 503 naming the part that does not."""
+    healthy, parts = run_checks()
+    return JsonResponse({"status": "ok" if healthy else "unavailable", **parts}, status=200 if healthy else 503)
