@@ -231,7 +231,11 @@ class ApplicationSerializer(ApplicationBaseSerializer):
 
     @extend_schema_field(EligibilityCheckSerializer(many=True))
     def get_eligibility(self, application: Application) -> list[dict]:
-        checks = services.assess(application).checks
+        known = self.context.get("assessment")
+        if known is not None and known[0] == application.pk:
+            checks = known[1].checks
+        else:
+            checks = services.assess(application).checks
         return EligibilityCheckSerializer(checks, many=True).data
 
     @extend_schema_field(ApplicationEventSerializer(many=True))
@@ -317,7 +321,17 @@ def _read_body(request: Request, pk: int, *, fallback: Application | None = None
     application = _detail_queryset(request.user).filter(pk=pk).first() or fallback
     if application is None:
         raise Http404
-    return ApplicationSerializer(application, context={"request": request}).data
+    context: dict[str, Any] = {"request": request}
+    # After a write the service has just assessed the application: reuse that result (the slowest part of the
+    # body) unless the application or its attachments changed in between (both are already loaded here).
+    assessment = getattr(fallback, "latest_assessment", None)
+    if (
+        assessment is not None
+        and application.updated_at == fallback.updated_at
+        and assessment.attachment_kinds == {a.kind for a in application.attachments.all()}
+    ):
+        context["assessment"] = (application.pk, assessment)
+    return ApplicationSerializer(application, context=context).data
 
 
 class RolesLoadedMixin:

@@ -67,6 +67,8 @@ class Assessment:
     standard_amount: Decimal
     claimed_amount: Decimal
     checks: list[rules.Check]
+    # The attachment kinds present when assessed: an upload since then makes the assessment stale.
+    attachment_kinds: frozenset[str] = frozenset()
 
     @property
     def failed(self) -> list[rules.Check]:
@@ -205,10 +207,14 @@ def assess(application: Application, *, now: timezone.datetime | None = None) ->
         standard_amount=standard_amount(results),
         claimed_amount=claimed,
         checks=rules.check_eligibility(facts),
+        attachment_kinds=frozenset(present),
     )
 
 
 def _store_assessment(application: Application, assessment: Assessment) -> None:
+    """Write the counted amounts; keep the assessment on the instance (``latest_assessment``) so the response
+    that follows the write can show the same eligibility checks without running them a second time."""
+    application.latest_assessment = assessment
     units = list(application.units.order_by("position", "pk"))
     for unit, result in zip(units, assessment.unit_results, strict=True):
         unit.counted_amount = result.counted_amount

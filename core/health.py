@@ -28,13 +28,20 @@ def check_broker() -> str | None:
     """
     from portal.celery import app
 
+    # A pooled connection: a health check every few seconds per replica must not open a socket each time.
     try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, timeout=BROKER_TIMEOUT_SECONDS)
-            if conn.transport.driver_type == "redis":
-                conn.default_channel.client.ping()
+        conn = app.pool.acquire(block=True, timeout=BROKER_TIMEOUT_SECONDS)
     except Exception as exc:
         return type(exc).__name__
+    try:
+        conn.ensure_connection(max_retries=1, interval_start=0, timeout=BROKER_TIMEOUT_SECONDS)
+        if conn.transport.driver_type == "redis":
+            conn.default_channel.client.ping()
+    except Exception as exc:
+        conn.collect()  # never hand a broken connection back to the pool
+        return type(exc).__name__
+    finally:
+        conn.release()
     return None
 
 

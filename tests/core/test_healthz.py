@@ -28,6 +28,7 @@ def test_healthy_portal_answers_200_with_each_part(client):
 @pytest.mark.django_db
 def test_unreachable_broker_gives_503_naming_the_broker(client, closed_port, monkeypatch):
     monkeypatch.setattr(celery_app.conf, "broker_url", f"redis://127.0.0.1:{closed_port}/0")
+    monkeypatch.setattr(celery_app, "_pool", None)  # a new pool for the new URL; the old one comes back after
 
     response = client.get(reverse("core:healthz"))
 
