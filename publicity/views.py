@@ -10,15 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.net import client_ip
 from publicity import rules, selectors, services
 from publicity.forms import ObjectionForm
 
 # Objections accepted per IP address and hour on the web page (the API has its own DRF throttle "objection").
 OBJECTIONS_PER_HOUR = getattr(settings, "PUBLICITY_OBJECTIONS_PER_HOUR", 5)
-
-
-def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or ""
 
 
 def _rate_key(request: HttpRequest) -> str:
