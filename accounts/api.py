@@ -1,5 +1,7 @@
 """Account endpoints of SPEC §8: API tokens and the applicant's organisation."""
 
+from collections.abc import Mapping
+
 from django.contrib.auth import authenticate
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -13,6 +15,7 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.models import Organisation
+from core.api import error_responses
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -30,7 +33,10 @@ class TokenView(APIView):
     @extend_schema(
         tags=["认证"],
         request=TokenRequestSerializer,
-        responses={200: inline_serializer("TokenResponse", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
+            **error_responses(400),
+        },
     )
     def post(self, request: Request) -> Response:
         serializer = TokenRequestSerializer(data=request.data)
@@ -104,14 +110,18 @@ class OrganisationView(APIView):
             raise Http404
         return membership.organisation
 
-    @extend_schema(tags=["申报单位"], responses=OrganisationSerializer)
+    @extend_schema(tags=["申报单位"], responses={200: OrganisationSerializer, **error_responses(403, 404)})
     def get(self, request: Request) -> Response:
         return Response(OrganisationSerializer(self._organisation(request)).data)
 
-    @extend_schema(tags=["申报单位"], request=OrganisationSerializer, responses=OrganisationSerializer)
+    @extend_schema(
+        tags=["申报单位"],
+        request=OrganisationSerializer,
+        responses={200: OrganisationSerializer, **error_responses(400, 403, 404)},
+    )
     def patch(self, request: Request) -> Response:
         organisation = self._organisation(request)
-        if "uscc" in request.data:
+        if isinstance(request.data, Mapping) and "uscc" in request.data:
             # Read-only in the serializer; say so instead of silently ignoring it.
             services.update_organisation(
                 organisation=organisation, actor=request.user, data={"uscc": request.data["uscc"]}
@@ -124,7 +134,9 @@ class OrganisationView(APIView):
         return Response(OrganisationSerializer(organisation).data)
 
     @extend_schema(
-        tags=["申报单位"], request=OrganisationRegistrationSerializer, responses={201: OrganisationSerializer}
+        tags=["申报单位"],
+        request=OrganisationRegistrationSerializer,
+        responses={201: OrganisationSerializer, **error_responses(400, 403)},
     )
     def post(self, request: Request) -> Response:
         serializer = OrganisationRegistrationSerializer(data=request.data)

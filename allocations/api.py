@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from allocations.models import AllocationProgramResult, AllocationRun
 from allocations.services import current_progress, may_allocate, start_allocation
+from core.api import error_responses
 from programs.models import Call
 
 
@@ -69,7 +70,7 @@ class AllocationRunsView(APIView):
             raise PermissionDenied
         return get_object_or_404(Call, pk=call_id)
 
-    @extend_schema(tags=["资金分配"], responses=AllocationRunSerializer(many=True))
+    @extend_schema(tags=["资金分配"], responses={200: AllocationRunSerializer(many=True), **error_responses(403, 404)})
     def get(self, request: Request, call_id: int) -> Response:
         call = self._call(request, call_id)
         runs = (
@@ -77,7 +78,9 @@ class AllocationRunsView(APIView):
         )
         return Response(AllocationRunSerializer(runs, many=True).data)
 
-    @extend_schema(tags=["资金分配"], request=None, responses={201: AllocationRunSerializer})
+    @extend_schema(
+        tags=["资金分配"], request=None, responses={201: AllocationRunSerializer, **error_responses(403, 404, 409)}
+    )
     def post(self, request: Request, call_id: int) -> Response:
         call = self._call(request, call_id)
         run = start_allocation(call=call, actor=request.user)

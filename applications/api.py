@@ -31,6 +31,7 @@ from applications.models import (
     State,
     is_member,
 )
+from core.api import error_responses
 from notices.selectors import award_notice_url
 from programs.models import Call, Program
 
@@ -67,7 +68,8 @@ def _is_applicant_view(application: Application, user: Any) -> bool:
 
 
 class ApplicationUnitSerializer(serializers.ModelSerializer):
-    tier = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    # Null for programs without tiers (per unit or fixed amounts).
+    tier = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = ApplicationUnit
@@ -354,12 +356,17 @@ class ApplicationListView(RolesLoadedMixin, generics.ListCreateAPIView):
         return ApplicationCreateSerializer if self.request.method == "POST" else ApplicationSummarySerializer
 
     @extend_schema(
-        summary="我的申报列表（工作人员：本角色可见的申报）", responses=ApplicationSummarySerializer(many=True)
+        summary="我的申报列表（工作人员：本角色可见的申报）",
+        responses={200: ApplicationSummarySerializer(many=True), **error_responses(403, 404)},
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
-    @extend_schema(summary="新建申报草稿", request=ApplicationCreateSerializer, responses={201: ApplicationSerializer})
+    @extend_schema(
+        summary="新建申报草稿",
+        request=ApplicationCreateSerializer,
+        responses={201: ApplicationSerializer, **error_responses(400, 403)},
+    )
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = ApplicationCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -378,12 +385,14 @@ class ApplicationDetailView(RolesLoadedMixin, APIView):
 
     parser_classes = [JSONParser]
 
-    @extend_schema(summary="申报详情", responses=ApplicationSerializer)
+    @extend_schema(summary="申报详情", responses={200: ApplicationSerializer, **error_responses(403, 404)})
     def get(self, request: Request, pk: int) -> Response:
         return Response(_read_body(request, pk))
 
     @extend_schema(
-        summary="修改草稿或待补正的申报", request=ApplicationWriteSerializer, responses=ApplicationSerializer
+        summary="修改草稿或待补正的申报",
+        request=ApplicationWriteSerializer,
+        responses={200: ApplicationSerializer, **error_responses(400, 403, 404, 409)},
     )
     def patch(self, request: Request, pk: int) -> Response:
         application = selectors.get_application(request.user, pk)
@@ -394,7 +403,7 @@ class ApplicationDetailView(RolesLoadedMixin, APIView):
         )
         return Response(_read_body(request, pk, fallback=application))
 
-    @extend_schema(summary="删除草稿", responses={204: None})
+    @extend_schema(summary="删除草稿", responses={204: None, **error_responses(403, 404, 409)})
     def delete(self, request: Request, pk: int) -> Response:
         application = selectors.get_application(request.user, pk)
         services.delete_application(application=application, actor=request.user)
@@ -410,7 +419,7 @@ class ApplicationAttachmentsView(RolesLoadedMixin, APIView):
     @extend_schema(
         summary="上传申报材料",
         request=ApplicationAttachmentUploadSerializer,
-        responses={201: ApplicationAttachmentSerializer},
+        responses={201: ApplicationAttachmentSerializer, **error_responses(400, 403, 404, 409)},
     )
     def post(self, request: Request, pk: int) -> Response:
         application = selectors.get_application(request.user, pk)
@@ -429,7 +438,7 @@ class ApplicationAttachmentsView(RolesLoadedMixin, APIView):
 class ApplicationAttachmentDetailView(RolesLoadedMixin, APIView):
     """Delete an attachment of a draft or returned application."""
 
-    @extend_schema(summary="删除申报材料", responses={204: None})
+    @extend_schema(summary="删除申报材料", responses={204: None, **error_responses(403, 404, 409)})
     def delete(self, request: Request, pk: int, attachment_pk: int) -> Response:
         attachment = selectors.get_attachment(request.user, pk, attachment_pk)
         services.delete_attachment(attachment=attachment, actor=request.user)
@@ -442,7 +451,11 @@ class ApplicationTransitionsView(RolesLoadedMixin, APIView):
 
     parser_classes = [JSONParser]
 
-    @extend_schema(summary="执行流转操作", request=ApplicationTransitionSerializer, responses=ApplicationSerializer)
+    @extend_schema(
+        summary="执行流转操作",
+        request=ApplicationTransitionSerializer,
+        responses={200: ApplicationSerializer, **error_responses(400, 403, 404, 409)},
+    )
     def post(self, request: Request, pk: int) -> Response:
         application = selectors.get_application(request.user, pk)
         serializer = ApplicationTransitionSerializer(data=request.data)

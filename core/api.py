@@ -7,9 +7,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status
+from django.utils.translation import gettext_lazy
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -22,6 +25,38 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "transition_not_allowed"
     default_detail = "当前状态下不能执行该操作"
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every API error (SPEC §8)."""
+
+    code = serializers.CharField(help_text=gettext_lazy("稳定的错误代码，例如 not_found、call_closed"))
+    detail = serializers.CharField(help_text=gettext_lazy("中文说明"))
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text=gettext_lazy("逐字段的错误：字段名 → 中文说明列表；与字段无关的错误时为空"),
+    )
+
+
+ERROR_MEANINGS = {
+    400: gettext_lazy("请求内容有误（code 说明原因，fields 列出各字段的错误）"),
+    403: gettext_lazy("未登录、登录凭据无效，或当前用户无权执行该操作"),
+    404: gettext_lazy("对象不存在或当前用户无权查看"),
+    409: gettext_lazy("对象当前的状态不允许该操作"),
+    429: gettext_lazy("请求过于频繁，请稍后再试"),
+}
+
+
+def error_responses(*statuses: int, body: type[serializers.Serializer] = ErrorSerializer) -> dict:
+    """Declare an operation's error responses in the schema, each with the error body; 429 always.
+
+    Every endpoint is rate limited, so 429 is declared everywhere. Pass ``body`` to declare a richer body
+    (a subclass of ``ErrorSerializer``) for all the given statuses.
+    """
+    return {
+        code: OpenApiResponse(body if code != 429 else ErrorSerializer, description=ERROR_MEANINGS[code])
+        for code in (*statuses, 429)
+    }
 
 
 def _first_code(detail: Any) -> str | None:
@@ -40,12 +75,16 @@ def _first_code(detail: Any) -> str | None:
     return None
 
 
+# Messages DRF raises without gettext; they would otherwise reach the client in English.
+UNTRANSLATED = {"No data provided": gettext_lazy("请求体为空，请提交一个 JSON 对象")}
+
+
 def _messages(detail: Any) -> list[str]:
     if isinstance(detail, list):
         return [m for item in detail for m in _messages(item)]
     if isinstance(detail, dict):
         return [m for item in detail.values() for m in _messages(item)]
-    return [str(detail)]
+    return [str(UNTRANSLATED.get(str(detail), detail))]
 
 
 def django_validation_error_to_drf(error: DjangoValidationError) -> exceptions.ValidationError:
@@ -72,6 +111,9 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, exceptions.ParseError):
+        # DRF's parsers say "JSON parse error - <Python's reason>" in English.
+        exc = exceptions.ParseError(_("请求内容无法解析，请检查格式（JSON 或 multipart/form-data）和编码（UTF-8）"))
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -90,3 +132,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         message = "；".join(_messages(detail))
     response.data = {"code": code, "detail": message, "fields": fields}
     return response
+
+
+@csrf_exempt  # it changes nothing; without this an unsafe method would get the CSRF failure page (HTML 403)
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Answer a path under the API that matches no endpoint with the error body (HTTP 404)."""
+    return JsonResponse(
+        {"code": "not_found", "detail": _("未找到该接口或对象"), "fields": {}},
+        status=status.HTTP_404_NOT_FOUND,
+        json_dumps_params={"ensure_ascii": False},
+    )

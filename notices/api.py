@@ -1,7 +1,7 @@
 """Award notice endpoints of SPEC §8: public verification by code."""
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -9,6 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import error_responses
 from notices import selectors
 
 
@@ -41,10 +42,7 @@ class VerifyAwardNoticeView(APIView):
         tags=["资助通知书"],
         responses={
             200: AwardNoticeVerificationSerializer,
-            404: inline_serializer(
-                "AwardNoticeNotFound",
-                {"code": serializers.CharField(), "detail": serializers.CharField(), "fields": serializers.DictField()},
-            ),
+            **error_responses(404),
         },
     )
     def get(self, request: Request, code: str) -> Response:

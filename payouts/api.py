@@ -19,6 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import ErrorSerializer, error_responses
 from payouts import services
 from payouts.models import PayoutBatch, PayoutLine
 from payouts.selectors import account_shown_to, batches_visible_to, get_batch, may_pay, may_view_payouts
@@ -117,6 +118,43 @@ class ResultsSerializer(serializers.Serializer):
     file = serializers.FileField(required=False)
 
 
+class SkippedApplicationSerializer(serializers.Serializer):
+    application = serializers.IntegerField()
+    reference = serializers.CharField()
+    code = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class PayoutBatchCreatedSerializer(PayoutBatchDetailSerializer):
+    skipped = SkippedApplicationSerializer(many=True, read_only=True, help_text="未编入本批次的申报及原因")
+
+    class Meta(PayoutBatchDetailSerializer.Meta):
+        fields = (*PayoutBatchDetailSerializer.Meta.fields, "skipped")
+
+
+class NothingToPayErrorSerializer(ErrorSerializer):
+    """The error body, plus why each selected application was left out when none could be paid."""
+
+    skipped = SkippedApplicationSerializer(many=True, required=False, help_text="code 为 nothing_to_pay 时列出")
+
+
+class ResultRowSerializer(serializers.Serializer):
+    """One line's outcome: per line (``line``, ``status``, ``changed``) or per row of a bank file (``row``, ...)."""
+
+    row = serializers.IntegerField(required=False, help_text="银行结果文件的行号")
+    line = serializers.IntegerField(required=False)
+    reference = serializers.CharField(allow_blank=True)
+    status = serializers.CharField(required=False)
+    changed = serializers.BooleanField(required=False)
+    outcome = serializers.CharField(required=False)
+    code = serializers.CharField(required=False, allow_blank=True)
+    detail = serializers.CharField(required=False, allow_blank=True)
+
+
+class ResultsResponseSerializer(serializers.Serializer):
+    rows = ResultRowSerializer(many=True)
+
+
 def _require_finance(request: Request) -> None:
     if not may_pay(request.user):
         raise PermissionDenied
@@ -132,14 +170,22 @@ def _skipped(skipped: list[services.Skipped]) -> list[dict[str, Any]]:
 class PayoutBatchesView(APIView):
     """List payout batches (staff roles) or build one from awarded applications (finance)."""
 
-    @extend_schema(tags=["资金拨付"], responses=PayoutBatchSerializer(many=True))
+    @extend_schema(tags=["资金拨付"], responses={200: PayoutBatchSerializer(many=True), **error_responses(403)})
     def get(self, request: Request) -> Response:
         if not may_view_payouts(request.user):
             raise PermissionDenied
         batches = batches_visible_to(request.user)[:200]
         return Response(PayoutBatchSerializer(batches, many=True).data)
 
-    @extend_schema(tags=["资金拨付"], request=CreateBatchSerializer, responses={201: PayoutBatchDetailSerializer})
+    @extend_schema(
+        tags=["资金拨付"],
+        request=CreateBatchSerializer,
+        responses={
+            201: PayoutBatchCreatedSerializer,
+            **error_responses(400, body=NothingToPayErrorSerializer),
+            **error_responses(403),
+        },
+    )
     def post(self, request: Request) -> Response:
         _require_finance(request)
         body = CreateBatchSerializer(data=request.data)
@@ -171,14 +217,16 @@ class PayoutBatchesView(APIView):
 
 
 class PayoutBatchDetailView(APIView):
-    @extend_schema(tags=["资金拨付"], responses=PayoutBatchDetailSerializer)
+    @extend_schema(tags=["资金拨付"], responses={200: PayoutBatchDetailSerializer, **error_responses(403, 404)})
     def get(self, request: Request, pk: int) -> Response:
         batch = get_batch(request.user, pk)
         return Response(PayoutBatchDetailSerializer(batch, context={"request": request}).data)
 
 
 class ApproveBatchView(APIView):
-    @extend_schema(tags=["资金拨付"], request=None, responses=PayoutBatchSerializer)
+    @extend_schema(
+        tags=["资金拨付"], request=None, responses={200: PayoutBatchSerializer, **error_responses(403, 404, 409)}
+    )
     def post(self, request: Request, pk: int) -> Response:
         batch = get_batch(request.user, pk)
         _require_finance(request)
@@ -199,7 +247,7 @@ class ExportBatchView(APIView):
     @extend_schema(
         tags=["资金拨付"],
         parameters=[OpenApiParameter("format", str, enum=["xlsx", "csv"])],
-        responses={(200, "application/octet-stream"): bytes},
+        responses={(200, "application/octet-stream"): bytes, **error_responses(400, 403, 404, 409)},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         batch = get_batch(request.user, pk)
@@ -215,7 +263,11 @@ class ExportBatchView(APIView):
 class BatchResultsView(APIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(tags=["资金拨付"], request=ResultsSerializer, responses={200: dict})
+    @extend_schema(
+        tags=["资金拨付"],
+        request=ResultsSerializer,
+        responses={200: ResultsResponseSerializer, **error_responses(400, 403, 404, 409)},
+    )
     def post(self, request: Request, pk: int) -> Response:
         batch = get_batch(request.user, pk)
         _require_finance(request)

@@ -1,11 +1,12 @@
 """REST API v1 (SPEC §8). Each app contributes its views from ``<app>/api.py``."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from accounts.api import OrganisationView, TokenView
 from allocations.api import AllocationRunsView
+from core.api import not_found
 from programs.api import CallViewSet, ProgramViewSet
 
 router = SimpleRouter()
@@ -23,4 +24,7 @@ urlpatterns = [
     path("", include("notices.api_urls")),
     path("", include("publicity.api_urls")),
     path("", include("payouts.api_urls")),
+    # Last: any other path under /api/v1/ (an unknown endpoint, or an id that is not a number) answers with the
+    # API's JSON error body instead of the site's HTML 404 page.
+    re_path(r"^", not_found, name="not-found"),
 ]

@@ -1,10 +1,11 @@
 """Public catalogue endpoints of SPEC §8: programs and calls."""
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.permissions import AllowAny
 
+from core.api import error_responses
 from programs.models import AttachmentRequirement, Call, Program, Tier
 from programs.selectors import public_calls, public_programs
 
@@ -70,6 +71,10 @@ class CallSerializer(serializers.ModelSerializer):
         return call.is_open_at(self.context["now"])
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: ProgramSerializer(many=True), **error_responses()}),
+    retrieve=extend_schema(responses={200: ProgramSerializer, **error_responses(404)}),
+)
 @extend_schema(tags=["公开"])
 class ProgramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """资助项目目录（无需登录）。"""
@@ -85,6 +90,10 @@ class ProgramViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         return public_programs()
 
 
+@extend_schema_view(
+    list=extend_schema(responses={200: CallSerializer(many=True), **error_responses()}),
+    retrieve=extend_schema(responses={200: CallSerializer, **error_responses(404)}),
+)
 @extend_schema(tags=["公开"])
 class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """申报批次（无需登录）。"""

@@ -11,10 +11,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
+from core.api import error_responses
+from core.net import client_ip
 from programs.models import Call
 from publicity import selectors, services
 from publicity.models import Objection, PublicityEntry, PublicityNotice
-from publicity.views import client_ip
 
 
 class EntrySerializer(serializers.ModelSerializer):
@@ -58,7 +59,7 @@ class PublicityListView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(tags=["公示"], responses=NoticeSerializer(many=True))
+    @extend_schema(tags=["公示"], responses={200: NoticeSerializer(many=True), **error_responses(403)})
     def get(self, request: Request) -> Response:
         return Response(NoticeSerializer(selectors.current_notices(), many=True).data)
 
@@ -71,7 +72,11 @@ class ObjectionCreateView(APIView):
     throttle_scope = "objection"
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(tags=["公示"], request=ObjectionInputSerializer, responses={201: ObjectionReceiptSerializer})
+    @extend_schema(
+        tags=["公示"],
+        request=ObjectionInputSerializer,
+        responses={201: ObjectionReceiptSerializer, **error_responses(400, 403, 404)},
+    )
     def post(self, request: Request, pk: int) -> Response:
         notice = get_object_or_404(PublicityNotice, pk=pk)
         serializer = ObjectionInputSerializer(data=request.data)
@@ -105,7 +110,11 @@ class CallPublicityNoticesView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(tags=["公示"], request=OpenNoticeInputSerializer, responses={201: NoticeSerializer})
+    @extend_schema(
+        tags=["公示"],
+        request=OpenNoticeInputSerializer,
+        responses={201: NoticeSerializer, **error_responses(400, 403, 404, 409)},
+    )
     def post(self, request: Request, call_id: int) -> Response:
         if not services.may_manage_publicity(request.user):
             raise PermissionDenied
