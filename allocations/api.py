@@ -38,7 +38,7 @@ class ProgramResultSerializer(serializers.ModelSerializer):
 class AllocationRunSerializer(serializers.ModelSerializer):
     programs = ProgramResultSerializer(many=True, read_only=True)
     progress = serializers.SerializerMethodField()
-    started_by = serializers.CharField(source="started_by.get_full_name", default=None)
+    started_by = serializers.CharField(source="started_by.get_full_name", default=None, allow_null=True)
 
     class Meta:
         model = AllocationRun

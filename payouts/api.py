@@ -64,7 +64,7 @@ class PayoutLineSerializer(serializers.ModelSerializer):
 
 class PayoutBatchSerializer(serializers.ModelSerializer):
     created_by = serializers.CharField(source="created_by.get_full_name")
-    approved_by = serializers.CharField(source="approved_by.get_full_name", default=None)
+    approved_by = serializers.CharField(source="approved_by.get_full_name", default=None, allow_null=True)
 
     class Meta:
         model = PayoutBatch
