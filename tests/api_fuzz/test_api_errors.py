@@ -1,0 +1,60 @@
+"""The API errors the fuzzer found, pinned: each bad request gets a 4xx JSON body with a code and a Chinese detail."""
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from tests.factories import MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", "/api/v1/applications/abc/"),
+        ("delete", "/api/v1/applications/null,null/"),
+        ("post", "/api/v1/no-such-endpoint/"),
+        ("patch", "/api/v1/calls/1.5/publicity-notices/"),
+    ],
+)
+def test_a_path_under_the_api_that_matches_no_endpoint_gets_the_json_404(method, path):
+    # Given a signed-in browser session (so Django's CSRF check would apply to a plain view)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory())
+
+    # When it sends a request to a path no endpoint serves
+    response = getattr(client, method)(path)
+
+    # Then the API's own 404 answers, not the site's HTML page or the CSRF failure page
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"code": "not_found", "detail": "未找到该接口或对象", "fields": {}}
+
+
+def test_a_body_that_is_not_json_is_refused_with_a_chinese_parse_error():
+    response = APIClient().generic("POST", "/api/v1/auth/token/", b"\xae\xaf", content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "parse_error",
+        "detail": "请求内容无法解析，请检查格式（JSON 或 multipart/form-data）和编码（UTF-8）",
+        "fields": {},
+    }
+
+
+def test_patching_the_organisation_with_a_json_null_is_a_400_not_a_500():
+    # Given an organisation's administrator
+    membership = MembershipFactory()
+    api = APIClient()
+    api.force_authenticate(membership.user)
+    name = membership.organisation.name
+
+    # When the body is JSON ``null`` instead of an object
+    response = api.generic("PATCH", "/api/v1/organisation/", b"null", content_type="application/json")
+
+    # Then it is refused in Chinese and nothing changes
+    assert response.status_code == 400
+    assert response.json() == {"code": "null", "detail": "请求体为空，请提交一个 JSON 对象", "fields": {}}
+    membership.organisation.refresh_from_db()
+    assert membership.organisation.name == name
