@@ -1,6 +1,7 @@
-"""Pure rules about applicant organisations: the 统一社会信用代码 (USCC) of GB 32100-2015."""
+"""Pure rules about accounts: the 统一社会信用代码 (USCC) of GB 32100-2015, and the staff second factor."""
 
 import unicodedata
+from enum import StrEnum
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -80,3 +81,38 @@ def build_uscc(body17: str) -> str:
     if not _has_valid_structure(body):
         raise ValueError(f"not a valid USCC body (17 characters of {USCC_ALPHABET}): {body17!r}")
     return body + uscc_check_character(body)
+
+
+class SecondFactorStep(StrEnum):
+    """What a request to the admin must do first under the staff second-factor rule."""
+
+    NONE = "none"  # go on
+    LOGIN = "login"  # the admin's own login page: sign in through the portal's login, which asks for the code
+    ACTIVATE = "activate"  # a staff member without an authenticator: set one up
+    VERIFY = "verify"  # an authenticator, but no code entered in this session: enter one
+
+
+def admin_second_factor_step(
+    *,
+    required: bool,
+    is_login_page: bool,
+    is_staff: bool,
+    has_authenticator: bool,
+    verified_in_session: bool,
+) -> SecondFactorStep:
+    """Return what an admin request needs before it may go on.
+
+    等保三级（GB/T 22239-2019 8.1.4.1 c）：应采用口令、密码技术、生物技术等两种或两种以上组合的鉴别技术
+    对用户进行身份鉴别。
+    ``is_staff`` means a signed-in, active staff member; anyone else is left to the admin's own permission check,
+    which sends them to the login page (and so to ``LOGIN``).
+    """
+    if not required:
+        return SecondFactorStep.NONE
+    if is_login_page:
+        return SecondFactorStep.LOGIN
+    if not is_staff or verified_in_session:
+        return SecondFactorStep.NONE
+    if not has_authenticator:
+        return SecondFactorStep.ACTIVATE
+    return SecondFactorStep.VERIFY

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "axes",
     "rest_framework",
     "rest_framework.authtoken",
@@ -64,6 +65,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After allauth's middleware: staff need a second factor (TOTP) for the admin, see accounts.middleware.
+    "accounts.middleware.StaffSecondFactorMiddleware",
     # Last, so that it sees the outcome of every authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -140,7 +143,7 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "accounts.validators.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -158,9 +161,25 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[质量品牌专项资金] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
 ACCOUNT_SESSION_REMEMBER = False
-# django-axes alone decides login lockout (per username and address, with a Chinese message), so
-# allauth's own failed-login limit is off; its other limits (sign-up, password reset) stay.
-ACCOUNT_RATE_LIMITS = {"login_failed": None}
+# django-axes decides password lockout (5 failures per username and address, with a Chinese message).
+# allauth's failed-login limit is set looser, so that axes always answers first for passwords; it still
+# matters for second-factor codes, which axes does not see: at most 10 wrong TOTP codes per user per 5 minutes.
+ACCOUNT_RATE_LIMITS = {"login_failed": "30/m/ip,10/5m/key"}
+
+# Second factor (等保三级: 管理员双因素认证). Staff enter the admin only after a TOTP code in this session;
+# staff without an authenticator are sent to set one up (accounts.middleware.StaffSecondFactorMiddleware).
+# On everywhere except the local demo (portal.settings.local) and the test suite, whose tests turn it on.
+STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=True)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = env("MFA_TOTP_ISSUER", default="质量品牌专项资金")
+# Model history is evidence to read in the admin: hide its "revert" button (edits go through the change form).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
+# The client's address for login lockout and rate limits, the same everywhere (core.net.client_ip): REMOTE_ADDR,
+# or behind the deployment's reverse proxy (which overwrites X-Forwarded-For) the last entry of that header.
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
+ALLAUTH_TRUSTED_PROXY_COUNT = 1 if BEHIND_PROXY else 0
 
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
@@ -221,6 +240,8 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.ScopedRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {"anon": "120/min", "user": "600/min", "token": "30/min", "objection": "10/hour"},
+    # As core.net.client_ip: DRF's default (None) would take the whole X-Forwarded-For, which a client can forge.
+    "NUM_PROXIES": 1 if BEHIND_PROXY else 0,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "质量品牌领域专项资金申报系统 API",
