@@ -400,7 +400,11 @@ class PerformanceTarget(models.Model):
 
 
 class ApplicationEvent(models.Model):
-    """One transition of one application: who, when, from, to, comment. Never edited or deleted."""
+    """One transition of one application: who, when, from, to, comment. Never edited or deleted.
+
+    Each event is chained by hash to the application's previous one (``applications.audit``), so that an edit,
+    deletion or insertion shows in ``manage.py verify_audit_chain``.
+    """
 
     application = models.ForeignKey(
         Application, on_delete=models.CASCADE, related_name="events", verbose_name=_("申报")
@@ -419,11 +423,22 @@ class ApplicationEvent(models.Model):
     at = models.DateTimeField(_("时间"), default=timezone.now)
     comment = models.TextField(_("意见"), blank=True)
     data = models.JSONField(_("附加信息"), default=dict, blank=True)
+    # The hash chain of this application's events (applications.audit), set once when the event is written.
+    prev_hash = models.CharField(_("前一记录哈希"), max_length=64, editable=False)
+    hash = models.CharField(_("记录哈希"), max_length=64, editable=False)
 
     class Meta:
         verbose_name = _("流转记录")
         verbose_name_plural = _("流转记录")
         ordering = ["application", "at", "pk"]
+        constraints = [
+            # A chain cannot fork: two events can never follow the same one.
+            models.UniqueConstraint(
+                fields=["application", "prev_hash"],
+                name="one_event_per_chain_link",
+                violation_error_code="audit_chain_fork",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.application} {self.name}: {self.from_state} → {self.to_state}"

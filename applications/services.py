@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Sanction, User
 from accounts.rules import is_valid_uscc
-from applications import rules
+from applications import audit, rules
 from applications.models import (
     APPROVED_STATES,
     COUNTED_STATES,
@@ -576,9 +576,18 @@ def _finish(
     update_fields: Iterable[str] = (),
     data: dict | None = None,
 ) -> Application:
+    """Save a transition and write its event, chained by hash to the application's previous event.
+
+    The caller must hold the application's row lock (``_locked``), as every transition service does: the chain is
+    per application, so that lock alone keeps two transactions from appending to one chain at the same time and
+    no global lock is needed. Were it ever missed, the unique (application, prev_hash) constraint refuses the fork.
+    """
     application.state_changed_at = timezone.now()
     application.save(update_fields=["state", "state_changed_at", "updated_at", *update_fields])
-    event = ApplicationEvent.objects.create(
+    prev_hash = (
+        ApplicationEvent.objects.filter(application=application).order_by("-pk").values_list("hash", flat=True).first()
+    )
+    event = ApplicationEvent(
         application=application,
         name=TRANSITION_NAMES[method_name],
         from_state=from_state,
@@ -587,6 +596,8 @@ def _finish(
         comment=comment,
         data=data or {},
     )
+    audit.seal(event, prev_hash or audit.GENESIS_HASH)
+    event.save(force_insert=True)
     from applications.tasks import notify_applicant_task
 
     notify_applicant_task.delay_on_commit(event_id=event.pk)

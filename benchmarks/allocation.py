@@ -19,6 +19,7 @@ def build(n: int) -> object:
 
     from accounts.models import Membership, Organisation, User
     from accounts.rules import build_uscc
+    from applications.audit import GENESIS_HASH, seal
     from applications.models import Application, ApplicationEvent, ApplicationUnit, State
     from programs.models import Call, Program, ProgramBudget
 
@@ -86,9 +87,13 @@ def build(n: int) -> object:
                 counted_amount=application.standard_amount,
             )
         )
+        # Each application's first event, so its chain starts at the genesis hash.
         events.append(
-            ApplicationEvent(
-                application=application, name="approve", from_state="accepted", to_state="approved", at=now
+            seal(
+                ApplicationEvent(
+                    application=application, name="approve", from_state="accepted", to_state="approved", at=now
+                ),
+                GENESIS_HASH,
             )
         )
     ApplicationUnit.objects.bulk_create(units, batch_size=2000)
