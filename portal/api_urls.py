@@ -24,7 +24,8 @@ urlpatterns = [
     path("", include("notices.api_urls")),
     path("", include("publicity.api_urls")),
     path("", include("payouts.api_urls")),
-    # Last: any other path under /api/v1/ (an unknown endpoint, or an id that is not a number) answers with the
-    # API's JSON error body instead of the site's HTML 404 page.
-    re_path(r"^", not_found, name="not-found"),
+    # Last: any other path under /api/v1/ ending in a slash (an unknown endpoint, or an id that is not a number)
+    # answers with the API's JSON error body instead of the site's HTML 404 page. Paths without the slash still
+    # get APPEND_SLASH's redirect first (/api/v1/docs → /api/v1/docs/).
+    re_path(r"^(?:.*/)?$", not_found, name="not-found"),
 ]

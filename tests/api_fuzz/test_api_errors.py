@@ -32,6 +32,13 @@ def test_a_path_under_the_api_that_matches_no_endpoint_gets_the_json_404(method,
     assert response.json() == {"code": "not_found", "detail": "未找到该接口或对象", "fields": {}}
 
 
+def test_a_path_without_its_slash_is_still_redirected_to_the_one_with_it():
+    response = Client().get("/api/v1/docs")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/api/v1/docs/"
+
+
 def test_a_body_that_is_not_json_is_refused_with_a_chinese_parse_error():
     response = APIClient().generic("POST", "/api/v1/auth/token/", b"\xae\xaf", content_type="application/json")
 
