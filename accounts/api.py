@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,12 +16,12 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.models import Organisation
-from core.api import error_responses
+from core.api import StrictCharField, StrictModelSerializer, error_responses
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(label=_("电子邮箱"))
-    password = serializers.CharField(label=_("密码"), style={"input_type": "password"}, trim_whitespace=False)
+    username = StrictCharField(label=_("电子邮箱"))
+    password = StrictCharField(label=_("密码"), style={"input_type": "password"}, trim_whitespace=False)
 
 
 class TokenView(APIView):
@@ -65,7 +66,7 @@ class TokenView(APIView):
         return Response({"token": token.key})
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(StrictModelSerializer):
     org_type_label = serializers.CharField(source="get_org_type_display", read_only=True)
     district_label = serializers.CharField(source="get_district_display", read_only=True)
 
@@ -103,6 +104,9 @@ class OrganisationView(APIView):
     """The requesting user's organisation: read it, change it, or register one (POST)."""
 
     permission_classes = [IsAuthenticated]
+    # JSON only: in form data DRF reads an empty optional field as "not sent", so PATCH name="" answered 200 and
+    # silently kept the old name.
+    parser_classes = [JSONParser]
 
     def _organisation(self, request: Request) -> Organisation:
         membership = getattr(request.user, "membership", None)

@@ -31,7 +31,7 @@ from applications.models import (
     State,
     is_member,
 )
-from core.api import error_responses
+from core.api import StrictCharField, error_responses
 from notices.selectors import award_notice_url
 from programs.models import Call, Program
 
@@ -250,19 +250,19 @@ class ApplicationSerializer(ApplicationBaseSerializer):
 
 
 class ApplicationUnitWriteSerializer(serializers.Serializer):
-    key = serializers.CharField(required=False, allow_blank=True, max_length=100, label=_("编号"))
-    tier = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=40, label=_("档次编号"))
+    key = StrictCharField(required=False, allow_blank=True, max_length=100, label=_("编号"))
+    tier = StrictCharField(required=False, allow_blank=True, allow_null=True, max_length=40, label=_("档次编号"))
     claim_amount = serializers.DecimalField(
         max_digits=14, decimal_places=2, required=False, allow_null=True, label=_("申报金额（元）")
     )
     issued_on = serializers.DateField(required=False, allow_null=True, label=_("取得/发布日期"))
-    description = serializers.CharField(required=False, allow_blank=True, max_length=300, label=_("说明"))
+    description = StrictCharField(required=False, allow_blank=True, max_length=300, label=_("说明"))
 
 
 class ApplicationTargetWriteSerializer(serializers.Serializer):
-    indicator = serializers.CharField(required=False, allow_blank=True, max_length=200, label=_("指标"))
-    target = serializers.CharField(required=False, allow_blank=True, max_length=100, label=_("目标值"))
-    unit = serializers.CharField(required=False, allow_blank=True, max_length=30, label=_("单位"))
+    indicator = StrictCharField(required=False, allow_blank=True, max_length=200, label=_("指标"))
+    target = StrictCharField(required=False, allow_blank=True, max_length=100, label=_("目标值"))
+    unit = StrictCharField(required=False, allow_blank=True, max_length=30, label=_("单位"))
 
 
 class ApplicationDeclarationsWriteSerializer(serializers.Serializer):
@@ -293,15 +293,15 @@ class ApplicationCreateSerializer(ApplicationWriteSerializer):
 
 
 class ApplicationAttachmentUploadSerializer(serializers.Serializer):
-    kind = serializers.CharField(max_length=40, label=_("材料类型"))
+    kind = StrictCharField(max_length=40, label=_("材料类型"))
     # Empty files reach the service, which refuses them with its own code ("file_empty").
     file = serializers.FileField(allow_empty_file=True, use_url=False, label=_("文件"))
 
 
 class ApplicationTransitionSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=30, help_text="submit, withdraw, accept, return, reject, approve, …")
-    comment = serializers.CharField(required=False, allow_blank=True, default="", label=_("意见"))
-    reason = serializers.CharField(required=False, allow_blank=True, label=_("原因"))
+    name = StrictCharField(max_length=30, help_text="submit, withdraw, accept, return, reject, approve, …")
+    comment = StrictCharField(required=False, allow_blank=True, default="", label=_("意见"))
+    reason = StrictCharField(required=False, allow_blank=True, label=_("原因"))
     due_on = serializers.DateField(required=False, allow_null=True, label=_("补正截止日期"))
 
 
@@ -462,5 +462,8 @@ class ApplicationTransitionsView(RolesLoadedMixin, APIView):
         serializer.is_valid(raise_exception=True)
         params = dict(serializer.validated_data)
         name = params.pop("name")
+        if name != "return":
+            # Only 退回补正 has a due date; the other services do not take one (a stray due_on was a 500).
+            params.pop("due_on", None)
         application = services.run_transition(application=application, actor=request.user, name=name, **params)
         return Response(_read_body(request, pk, fallback=application))

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,6 +26,31 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "transition_not_allowed"
     default_detail = "当前状态下不能执行该操作"
+
+
+class StrictCharField(serializers.CharField):
+    """A text field that refuses JSON numbers and booleans instead of turning them into text.
+
+    DRF's CharField takes ``0`` as ``"0"``: the schema says string, and an account number sent as a number would
+    silently lose its leading zeros. (Form data is text anyway.)
+    """
+
+    default_error_messages = {"not_text": gettext_lazy("请填写文字（字符串），不要用数字或其他类型")}
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("not_text")
+        return super().to_internal_value(data)
+
+
+class StrictModelSerializer(serializers.ModelSerializer):
+    """A ModelSerializer whose text model fields are ``StrictCharField``."""
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: StrictCharField,
+        models.TextField: StrictCharField,
+    }
 
 
 class ErrorSerializer(serializers.Serializer):

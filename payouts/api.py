@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import ErrorSerializer, error_responses
+from core.api import ErrorSerializer, StrictCharField, error_responses
 from payouts import services
 from payouts.models import PayoutBatch, PayoutLine
 from payouts.selectors import account_shown_to, batches_visible_to, get_batch, may_pay, may_view_payouts
@@ -102,15 +102,15 @@ class CreateBatchSerializer(serializers.Serializer):
         slug_field="code", queryset=Program.objects.all(), required=False, allow_null=True
     )
     applications = serializers.ListField(child=serializers.IntegerField(), required=False, allow_null=True)
-    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    title = StrictCharField(required=False, allow_blank=True, max_length=200)
 
 
 class LineResultSerializer(serializers.Serializer):
     line = serializers.IntegerField()
     status = serializers.ChoiceField(choices=["paid", "failed"])
-    voucher_no = serializers.CharField(required=False, allow_blank=True, default="")
+    voucher_no = StrictCharField(required=False, allow_blank=True, default="")
     paid_on = serializers.DateField(required=False, allow_null=True, default=None)
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = StrictCharField(required=False, allow_blank=True, default="")
 
 
 class ResultsSerializer(serializers.Serializer):

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from core.api import error_responses
+from core.api import StrictCharField, error_responses
 from core.net import client_ip
 from programs.models import Call
 from publicity import selectors, services
@@ -39,10 +39,10 @@ class ObjectionInputSerializer(serializers.Serializer):
     """Raw input: the service checks it and answers with stable codes (anonymous_refused, phone_invalid, ...)."""
 
     entry = serializers.IntegerField(required=False, allow_null=True)
-    name = serializers.CharField(required=False, allow_blank=True, trim_whitespace=True, max_length=200)
-    organisation = serializers.CharField(required=False, allow_blank=True, max_length=400)
-    phone = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    content = serializers.CharField(required=False, allow_blank=True, max_length=20000)
+    name = StrictCharField(required=False, allow_blank=True, trim_whitespace=True, max_length=200)
+    organisation = StrictCharField(required=False, allow_blank=True, max_length=400)
+    phone = StrictCharField(required=False, allow_blank=True, max_length=40)
+    content = StrictCharField(required=False, allow_blank=True, max_length=20000)
     letter = serializers.FileField(required=False, allow_null=True)
 
 
@@ -102,7 +102,7 @@ class ObjectionCreateView(APIView):
 
 
 class OpenNoticeInputSerializer(serializers.Serializer):
-    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    title = StrictCharField(required=False, allow_blank=True, max_length=200)
 
 
 class CallPublicityNoticesView(APIView):
