@@ -65,3 +65,56 @@ def test_patching_the_organisation_with_a_json_null_is_a_400_not_a_500():
     assert response.json() == {"code": "null", "detail": "请求体为空，请提交一个 JSON 对象", "fields": {}}
     membership.organisation.refresh_from_db()
     assert membership.organisation.name == name
+
+
+def test_a_number_for_a_text_field_is_refused_not_turned_into_text():
+    # Given an organisation's administrator
+    membership = MembershipFactory()
+    api = APIClient()
+    api.force_authenticate(membership.user)
+    account = membership.organisation.bank_account_number
+
+    # When an account number arrives as a JSON number (its leading zeros already lost)
+    response = api.patch("/api/v1/organisation/", {"bank_account_number": 745300120000012}, format="json")
+
+    # Then it is refused, field by field, and nothing changes
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "not_text",
+        "detail": "提交的内容有误，请按提示修改",
+        "fields": {"bank_account_number": ["请填写文字（字符串），不要用数字或其他类型"]},
+    }
+    membership.organisation.refresh_from_db()
+    assert membership.organisation.bank_account_number == account
+
+
+def test_the_organisation_endpoint_takes_json_only():
+    # Form data would read an empty name as "not sent" and answer 200 with the old name kept.
+    membership = MembershipFactory()
+    api = APIClient()
+    api.force_authenticate(membership.user)
+
+    response = api.patch("/api/v1/organisation/", {"name": ""}, format="multipart")
+
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+
+
+def test_a_due_date_sent_with_a_transition_that_takes_none_is_ignored_not_a_500(make_application, roles):
+    # Given the applicant's draft
+    application = make_application("draft")
+    api = APIClient()
+    api.force_authenticate(roles["owner"])
+
+    # When the applicant asks for a staff transition, with a due date only 退回补正 takes
+    response = api.post(
+        f"/api/v1/applications/{application.pk}/transitions/",
+        {"name": "claw_back", "reason": "x", "due_on": "2026-12-31"},
+        format="json",
+    )
+
+    # Then the role is refused (before, the stray due_on crashed the service call)
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    application.refresh_from_db()
+    assert application.state == "draft"
