@@ -37,7 +37,6 @@ ARTIFACTS = ROOT / "test-artifacts" / "a11y"
 WCAG_TAGS = ("wcag2a", "wcag2aa")
 FAILING_IMPACTS = ("serious", "critical")
 DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 
 
 @dataclass

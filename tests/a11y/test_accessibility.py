@@ -3,16 +3,16 @@
 A page fails on a serious or critical violation of a WCAG 2.0 A/AA rule (the tags wcag2a, wcag2aa); best-practice
 rules and minor or moderate impacts are reported in the failure message and in test-artifacts/a11y/<test>.json.
 One check of ours runs beside axe and fails too: every id an aria-describedby names exists (axe only marks a dangling
-one "needs review"; it is how a field's help text and errors reach a screen reader). Forms are also audited after a refused submission, so their error summaries and field errors are checked too.
+one "needs review"; it is how a field's help text and errors reach a screen reader). Forms are also audited after a
+refused submission, so that their error summaries and field errors are checked too.
 """
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.a11y.conftest import PHONE
-
 pytestmark = pytest.mark.e2e
 
+PHONE = {"width": 390, "height": 844}
 
 ERRORS = ".error-summary, .errorlist, .error-text, .field-error"
 
