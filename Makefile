@@ -9,9 +9,11 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Debian packages the portal needs at run time (PDF rendering, CJK fonts, translations).
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig gettext
+# Debian packages the tests add: Chromium for the browser journey and the accessibility audit, Node for axe-core.
+TEST_APT_PACKAGES := chromium nodejs npm
 
 .DEFAULT_GOAL := help
-.PHONY: help install install-dev system-deps demo serve migrate seed test test-fast lint format lock check-deploy clean
+.PHONY: help install install-dev system-deps test-system-deps demo serve migrate seed test test-fast lint format lock check-deploy clean
 
 help: ## Show this help
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -23,6 +25,21 @@ system-deps: ## Install the Debian packages (only when running as root with apt 
 	  echo "system-deps: installing$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null && fc-cache -f >/dev/null; \
 	else echo "system-deps: please install:$$missing (PDF rendering needs them)"; fi
+
+test-system-deps: ## Install Chromium and Node for the browser tests (root with apt, only what is missing)
+	@missing=""; for p in $(TEST_APT_PACKAGES); do \
+	  case $$p in nodejs|npm) command -v $$p >/dev/null 2>&1 && continue;; esac; \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then echo "test-system-deps: all present"; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "test-system-deps: installing$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "test-system-deps: please install:$$missing (browser tests need them)"; fi
+
+# axe-core for the accessibility audit, from the npm registry at the version package-lock.json pins.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 $(VENV)/.installed: requirements/base.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -36,7 +53,7 @@ $(VENV)/.installed-dev: requirements/dev.txt
 
 install: system-deps $(VENV)/.installed ## Create .venv and install the locked dependencies (no server)
 
-install-dev: system-deps $(VENV)/.installed-dev ## Install the locked dependencies plus the test tools
+install-dev: system-deps test-system-deps $(VENV)/.installed-dev node_modules/.installed ## Install the locked dependencies plus the test tools (Chromium, axe-core)
 
 migrate: install ## Apply database migrations and create the staff groups
 	$(MANAGE) migrate --noinput
@@ -57,8 +74,8 @@ demo: seed ## Set everything up and serve the portal with demo data on http://12
 serve: install ## Serve without re-seeding
 	$(MANAGE) runserver $(HOST):$(PORT)
 
-test: install-dev ## Run the whole test suite (SQLite by default; DATABASE_URL/REDIS_URL for PostgreSQL/Redis)
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+test: install-dev ## Run the whole suite incl. browser journey, API fuzzing, a11y (SQLite; DATABASE_URL/REDIS_URL for PG/Redis)
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
 
 lint: install-dev ## ruff check and migrations check
 	$(VENV)/bin/ruff check .
@@ -79,4 +96,4 @@ lock: ## Re-resolve requirements/*.txt from pyproject.toml (needs uv)
 	uv pip compile pyproject.toml --group dev --generate-hashes --python-version 3.11 -o requirements/dev.txt
 
 clean: ## Remove the virtualenv, the SQLite database and local media
-	rm -rf $(VENV) db.sqlite3 media .test-media staticfiles
+	rm -rf $(VENV) db.sqlite3 media .test-media staticfiles node_modules test-artifacts

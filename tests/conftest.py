@@ -1,7 +1,7 @@
 """Fixtures shared by the whole suite."""
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -23,3 +23,20 @@ def _media_root(settings, tmp_path):
 @pytest.fixture
 def password() -> str:
     return "correct-horse-battery-9"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Close every pooled connection before the test database is dropped.
+
+    Live-server tests (the browser journey, the accessibility audit) run requests in another thread, whose
+    PostgreSQL connections stay idle in psycopg's pool; without this, dropping the test database fails with
+    "is being accessed by other users".
+    """
+    yield
+    with django_db_blocker.unblock():
+        for alias in connections:
+            conn = connections[alias]
+            conn.close()
+            if hasattr(conn, "close_pool"):
+                conn.close_pool()

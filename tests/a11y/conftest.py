@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
+from django.db import connections
 from django.test import Client
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -187,6 +188,9 @@ def auditor(request, live_server, transactional_db, monkeypatch, settings) -> It
             yield Auditor(browser, live_server.url, request.node.name)
         finally:
             browser.close()
+            # Inside Playwright's loop asgiref's Local hands this thread other connection objects: close them, or
+            # one outlives the test and PostgreSQL cannot drop the test database.
+            connections.close_all()
     cache.clear()
 
 
