@@ -29,3 +29,28 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 )
 MIDDLEWARE = [*MIDDLEWARE, "core.middleware.ContentSecurityPolicyMiddleware"]
+
+# Media on S3-compatible object storage (Huawei OBS, Aliyun OSS, Tencent COS, MinIO) when a bucket is named;
+# otherwise MEDIA_ROOT on a volume shared by the web and worker containers. Objects stay private: downloads
+# are streamed through the portal's permission checks, never handed out as public or signed URLs.
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    STORAGES = {
+        **STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": AWS_STORAGE_BUCKET_NAME,
+                "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),
+                "region_name": env("AWS_S3_REGION_NAME", default=None),
+                "access_key": env("AWS_ACCESS_KEY_ID", default=None),
+                "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+                "location": env("AWS_LOCATION", default="media"),
+                "default_acl": "private",
+                "querystring_auth": True,
+                "file_overwrite": False,
+                "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default="virtual"),
+                "signature_version": "s3v4",
+            },
+        },
+    }

@@ -57,6 +57,7 @@ def test_app_services_run_the_production_settings_against_the_compose_database_a
     assert env["DJANGO_SETTINGS_MODULE"] == "portal.settings.production"
     assert re.fullmatch(r"postgres://portal:\$\{POSTGRES_PASSWORD[^}]*\}@db:5432/portal", env["DATABASE_URL"])
     assert env["REDIS_URL"].startswith("redis://redis:6379/")
+    assert env["BEHIND_PROXY"] == "true"
     assert service["env_file"] == ".env"
     assert service["build"] == "."
     assert service["read_only"] is True
