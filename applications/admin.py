@@ -81,8 +81,9 @@ class EventInline(admin.TabularInline):
         return obj.label
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        # Whoever may open the (role-scoped) application may read its history.
-        return obj is not None and request.user.is_staff
+        # Whoever may open the (role-scoped) application may read its history. Django also asks without an object
+        # when it builds the inline's queryset: False there would hide every event.
+        return request.user.is_staff
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
@@ -159,7 +160,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     def days_in_state(self, obj: Application) -> str:
         days = (timezone.now() - obj.state_changed_at).days
         if is_overdue(obj):
-            return format_html('<strong style="color:#ba2121" title="{}">{}</strong>', _("逾期"), days)
+            return format_html('<strong class="portal-overdue" title="{}">{}</strong>', _("逾期"), days)
         return str(days)
 
     # --- permissions: view for staff roles, no add or delete; editing only through review inlines ---------

@@ -245,3 +245,17 @@ def test_bulk_approve_by_the_approver(client, roles, make_application):
     (message,) = messages_of(response)
     assert message.startswith("审定通过：2 成功；1 失败：")
     assert [state_of(a) for a in (first, second, submitted)] == ["approved", "approved", "submitted"]
+
+
+def test_the_change_page_lists_the_applications_events(client, roles, make_application):
+    application = make_application("accepted")
+    client.force_login(roles["intake"])
+
+    response = client.get(change_url(application))
+
+    formset = next(f for f in response.context["inline_admin_formsets"] if f.formset.model is ApplicationEvent)
+    shown = [form.original.name for form in formset]
+    assert shown == ["submit", "accept"]
+    page = response.content.decode()
+    assert "流转记录" in page
+    assert "受理" in page
