@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts import services
+from accounts.auth import SecondFactorRefused, check_api_second_factor
 from accounts.models import Organisation
 from core.api import StrictCharField, StrictModelSerializer, error_responses
 
@@ -22,10 +23,17 @@ from core.api import StrictCharField, StrictModelSerializer, error_responses
 class TokenRequestSerializer(serializers.Serializer):
     username = StrictCharField(label=_("电子邮箱"))
     password = StrictCharField(label=_("密码"), style={"input_type": "password"}, trim_whitespace=False)
+    code = StrictCharField(
+        label=_("动态验证码"),
+        required=False,
+        allow_blank=True,
+        max_length=10,
+        help_text=_("工作人员必填：身份验证器（TOTP）上的6位动态验证码。"),
+    )
 
 
 class TokenView(APIView):
-    """Exchange an email address and password for an API token (login lockout applies)."""
+    """Exchange an email address and password (staff: and a TOTP code) for an API token; login lockout applies."""
 
     permission_classes = [AllowAny]
     authentication_classes: list = []
@@ -36,7 +44,7 @@ class TokenView(APIView):
         request=TokenRequestSerializer,
         responses={
             200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-            **error_responses(400),
+            **error_responses(400, 403),
         },
     )
     def post(self, request: Request) -> Response:
@@ -62,6 +70,11 @@ class TokenView(APIView):
                 {"code": "invalid_credentials", "detail": str(_("邮箱或密码不正确")), "fields": {}},
                 status=status.HTTP_400_BAD_REQUEST,
             )
+        try:
+            check_api_second_factor(user, serializer.validated_data.get("code", ""))
+        except SecondFactorRefused as refused:
+            fields = {refused.field: [refused.message]} if refused.field else {}
+            return Response({"code": refused.code, "detail": refused.message, "fields": fields}, status=refused.status)
         token, _created = Token.objects.get_or_create(user=user)
         return Response({"token": token.key})
 
