@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("用户与申报单位")
+
+    def ready(self) -> None:
+        from accounts import signals  # noqa: F401 - connects the receivers
