@@ -4,6 +4,8 @@ Every change goes through ``payouts/services.py``; the admin forms only collect 
 roles that do not pay.
 """
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,6 +17,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import Conflict
+from core.templatetags.portal_tags import yuan
 from payouts import services
 from payouts.api import CONTENT_TYPES
 from payouts.models import LineStatus, PayoutBatch, PayoutEvent, PayoutLine
@@ -61,7 +64,7 @@ class LineInline(admin.TabularInline):
         "payee_uscc",
         "bank_name",
         "account",
-        "amount",
+        "amount_shown",
         "status",
         "voucher_no",
         "paid_on",
@@ -71,6 +74,10 @@ class LineInline(admin.TabularInline):
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).order_by("position")
+
+    @admin.display(description=_("金额"))
+    def amount_shown(self, line: PayoutLine) -> str:
+        return yuan(line.amount)
 
     @admin.display(description=_("银行账号"))
     def account(self, line: PayoutLine) -> str:
@@ -90,12 +97,56 @@ class LineInline(admin.TabularInline):
         return False
 
 
+OUTCOME_LABELS = {
+    "paid": _("到账"),
+    "failed": _("失败"),
+    "unchanged": _("未变"),
+    "unknown_reference": _("编号不在本批次"),
+    "error": _("有误"),
+}
+
+
+def event_summary(event: PayoutEvent) -> str:
+    """What an event's data says, in a line of Chinese (the raw JSON stays in the database)."""
+    data = event.data or {}
+    parts = []
+    if "line_count" in data:
+        parts.append(_("%(n)s笔") % {"n": data["line_count"]})
+    if data.get("total"):
+        parts.append(_("合计%(amount)s") % {"amount": yuan(Decimal(data["total"]))})
+    if data.get("skipped"):
+        parts.append(_("未编入%(n)s件") % {"n": len(data["skipped"])})
+    if data.get("format"):
+        parts.append(str(data["format"]).upper())
+    if data.get("reference"):
+        parts.append(str(data["reference"]))
+    if data.get("voucher_no"):
+        parts.append(_("凭证号%(v)s") % {"v": data["voucher_no"]})
+    if data.get("paid_on"):
+        parts.append(str(data["paid_on"]))
+    if data.get("reason"):
+        parts.append(str(data["reason"]))
+    if data.get("outcomes"):
+        parts.append("，".join(f"{OUTCOME_LABELS.get(k, k)}{v}" for k, v in sorted(data["outcomes"].items())))
+    if data.get("checksum") and event.name == "approve":
+        parts.append(_("校验值%(c)s…") % {"c": str(data["checksum"])[:12]})
+    return "；".join(str(p) for p in parts)
+
+
 class EventInline(admin.TabularInline):
     model = PayoutEvent
     extra = 0
     can_delete = False
-    fields = ("at", "name", "actor", "line", "data")
+    fields = ("at", "action", "actor", "line", "summary")
     readonly_fields = fields
+
+    @admin.display(description=_("操作"))
+    def action(self, event: PayoutEvent) -> str:
+        return event.label
+
+    @admin.display(description=_("说明"))
+    def summary(self, event: PayoutEvent) -> str:
+        return event_summary(event)
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return may_view_payouts(request.user)

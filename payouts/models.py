@@ -138,6 +138,16 @@ class PayoutLine(models.Model):
         return f"{self.batch_id}-{self.position} {self.payee_name}"
 
 
+EVENT_LABELS = {
+    "create": _("制单"),
+    "approve": _("复核通过"),
+    "export": _("导出"),
+    "line_paid": _("登记到账"),
+    "line_failed": _("登记失败"),
+    "import_results": _("导入银行结果"),
+}
+
+
 class PayoutEvent(models.Model):
     """One step of a batch or a line: who, when, what. Never edited or deleted."""
 
@@ -163,4 +173,8 @@ class PayoutEvent(models.Model):
         ordering = ["batch", "at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.batch_id} {self.name}"
+        return f"#{self.batch_id} {self.label}"
+
+    @property
+    def label(self) -> str:
+        return str(EVENT_LABELS.get(self.name, self.name))

@@ -4,7 +4,8 @@ import pytest
 from django.test import Client
 
 from payouts import services
-from payouts.models import BatchStatus, PayoutBatch
+from payouts.admin import event_summary
+from payouts.models import BatchStatus, PayoutBatch, PayoutEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +47,20 @@ def test_admin_shows_intake_masked_account_and_refuses_actions(make_awarded, rol
     assert number not in page.content.decode()
     assert approve.status_code == 403
     assert client_for(roles["intake"]).get("/admin/payouts/payoutbatch/add/").status_code == 403
+
+
+def test_batch_page_tells_its_history_and_amounts_in_chinese(make_awarded, roles, finance2):
+    application = make_awarded()
+    batch, _ = services.create_batch(actor=roles["finance"], applications=[application])
+    batch = services.approve_batch(batch=batch, actor=finance2)
+    amount = batch.lines.get().amount
+
+    response = client_for(finance2).get(f"/admin/payouts/payoutbatch/{batch.pk}/change/")
+
+    events = next(f for f in response.context["inline_admin_formsets"] if f.formset.model is PayoutEvent)
+    rows = [(form.original.label, event_summary(form.original)) for form in events]
+    shown = f"{amount:,.2f}元"
+    assert rows == [("制单", f"1笔；合计{shown}"), ("复核通过", f"1笔；合计{shown}；校验值{batch.checksum[:12]}…")]
+    page = response.content.decode()
+    assert f"待拨付 {shown}" in page
+    assert "line_paid" not in page and '"checksum"' not in page
