@@ -183,3 +183,29 @@ class ProgramBudgetAdmin(SimpleHistoryAdmin):
 @admin.register(OrganisationAnnualCap)
 class OrganisationAnnualCapAdmin(SimpleHistoryAdmin):
     list_display = ("year", "amount")
+
+
+@admin.register(Tier.history.model)
+class TierHistoryAdmin(admin.ModelAdmin):
+    """档次变更记录: tiers are edited inside their program's page, so their history gets its own read-only list."""
+
+    list_display = ("history_date", "history_user", "history_type", "program", "code", "name", "amount")
+    list_filter = ("history_type", "program")
+    search_fields = ("code", "name", "program__code")
+    date_hierarchy = "history_date"
+    list_select_related = ("history_user", "program")
+
+    def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return request.user.has_perm("programs.view_tier")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -151,3 +151,23 @@ def test_a_budget_change_is_recorded(client, administrator):
     assert row.history_user == administrator
     assert changed == {"amount": (Decimal("6000000.00"), Decimal("5500000.00"))}
     assert "sysadmin@example.cn" in history_page(client, budget)
+
+
+def test_tier_changes_are_listed_read_only_in_the_admin(client, administrator):
+    tier = TierFactory(code="T-A", amount=Decimal("100000.00"))
+    edit_in_admin(client, tier.program, {"tiers-0-amount": "80000.00"})
+    changelist = reverse(f"admin:programs_{Tier.history.model._meta.model_name}_changelist")
+
+    page = client.get(changelist, {"program__id__exact": tier.program_id})
+
+    assert page.status_code == 200
+    rows = list(page.context["cl"].result_list)
+    assert [(r.history_type, r.amount, r.history_user) for r in rows] == [
+        ("~", Decimal("80000.00"), administrator),
+        ("+", Decimal("100000.00"), None),
+    ]
+    row_url = reverse(f"admin:programs_{Tier.history.model._meta.model_name}_change", args=[rows[0].pk])
+    assert client.post(row_url, {}).status_code == 403  # read-only: nothing to edit or delete
+    applicant = StaffFactory(is_staff=False)
+    client.force_login(applicant)
+    assert client.get(changelist).status_code == 302  # not staff: sent to the login
