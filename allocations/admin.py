@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from allocations.models import AllocationLine, AllocationProgramResult, AllocationRun, CapSweep, CapSweepChange
 from allocations.services import compare_with_previous, current_progress, may_allocate, start_allocation
+from core.admin import ReadOnlyAdminMixin
 from core.exceptions import Conflict
 from programs.models import Call
 
@@ -108,20 +109,11 @@ class AllocationRunAdmin(admin.ModelAdmin):
 
 
 @admin.register(AllocationLine)
-class AllocationLineAdmin(admin.ModelAdmin):
+class AllocationLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("application", "program", "claimed_amount", "standard_amount", "allocated_amount", "reason")
     list_filter = ("run", "program")
     search_fields = ("application__reference", "application__organisation__name")
     list_select_related = ("application", "program")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 class SweepChangeInline(admin.TabularInline):

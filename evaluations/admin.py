@@ -12,6 +12,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import APPROVER, FINANCE, user_has_role
+from core.admin import ReadOnlyAdminMixin
 from core.exceptions import Conflict
 from evaluations import selectors, services
 from evaluations.forms import GradeForm
@@ -70,7 +71,7 @@ class AttachmentInline(ReadOnlyInline):
 
 
 @admin.register(PerformanceReport)
-class PerformanceReportAdmin(admin.ModelAdmin):
+class PerformanceReportAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("application", "organisation", "program", "due_on", "status", "grade", "submitted_at", "graded_at")
     list_filter = ("status", "grade", "application__program", "application__call")
     search_fields = ("application__reference", "application__organisation__name", "application__organisation__uscc")
@@ -95,15 +96,6 @@ class PerformanceReportAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PerformanceReport]:
         return selectors.reports_visible_to(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     @admin.display(description=_("申报单位"), ordering="application__organisation__name")
     def organisation(self, obj: PerformanceReport) -> str:

@@ -10,13 +10,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import user_has_role
 from applications.selectors import visible_applications
+from core.admin import ReadOnlyAdminMixin
 from core.exceptions import Conflict
 from notices.models import AwardNotice
 from notices.services import REGENERATE_ROLES, regenerate_award_notice
 
 
 @admin.register(AwardNotice)
-class AwardNoticeAdmin(admin.ModelAdmin):
+class AwardNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = (
         "verification_code",
         "application",
@@ -78,15 +79,6 @@ class AwardNoticeAdmin(admin.ModelAdmin):
             verify,
             _("核验页面"),
         )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return request.user.is_active and request.user.is_staff

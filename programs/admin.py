@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import OrganisationType
+from core.admin import ReadOnlyAdminMixin
 from programs import services
 from programs.models import (
     AmountRule,
@@ -186,7 +187,7 @@ class OrganisationAnnualCapAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Tier.history.model)
-class TierHistoryAdmin(admin.ModelAdmin):
+class TierHistoryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """档次变更记录: tiers are edited inside their program's page, so their history gets its own read-only list."""
 
     list_display = ("history_date", "history_user", "history_type", "program", "code", "name", "amount")
@@ -200,12 +201,3 @@ class TierHistoryAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return self.has_view_permission(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

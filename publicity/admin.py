@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
+from core.admin import ReadOnlyAdminMixin
 from core.exceptions import Conflict
 from publicity.forms import DecisionForm, OpenNoticeForm
 from publicity.models import HolidayOverride, Objection, PublicityEntry, PublicityNotice
@@ -117,7 +118,7 @@ class PublicityNoticeAdmin(admin.ModelAdmin):
 
 
 @admin.register(Objection)
-class ObjectionAdmin(admin.ModelAdmin):
+class ObjectionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "notice", "entry", "name", "organisation", "phone", "status", "submitted_at")
     list_filter = ("status", "notice")
     search_fields = ("name", "organisation", "phone", "entry__organisation_name")
@@ -142,15 +143,6 @@ class ObjectionAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Objection]:
         return objections_visible_to(request.user)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     @admin.display(description=_("加盖公章的异议书"))
     def letter_link(self, obj: Objection) -> str:
