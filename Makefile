@@ -41,13 +41,18 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(VENV)/.installed: requirements/base.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+# The venv's own pip, at a known version: the pip that ships with Python 3.11 (23.2) refuses a hash-locked file
+# whose packages ask for an extra of a pinned one (pytest-cov wants coverage[toml]).
+PIP_VERSION := 26.0.1
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --disable-pip-version-check 'pip==$(PIP_VERSION)'
+
+$(VENV)/.installed: requirements/base.txt | $(PY)
 	$(PIP) install -q --require-hashes -r requirements/base.txt
 	@touch $@
 
-$(VENV)/.installed-dev: requirements/dev.txt
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+$(VENV)/.installed-dev: requirements/dev.txt | $(PY)
 	$(PIP) install -q --require-hashes -r requirements/dev.txt
 	@touch $@ $(VENV)/.installed
 

@@ -15,22 +15,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import cache
-from django.db import connections
 from django.test import Client
+
+from tests.browser import TIMEOUT_MS, live_chromium
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TIMEOUT_MS = 15_000
 ARTIFACTS = ROOT / "test-artifacts" / "a11y"
 
 # What fails a page: a WCAG 2.0 A/AA rule broken with impact serious or critical. Best-practice rules and minor or
@@ -170,28 +160,8 @@ def auditor(request, live_server, transactional_db, monkeypatch, settings) -> It
             f"axe-core is missing ({AXE.relative_to(ROOT)}): the accessibility tests load it from node_modules. "
             "Run `npm ci` at the repository root (package.json and package-lock.json pin its version)."
         )
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM}: install it with "
-            "`apt-get install -y --no-install-recommends chromium fonts-noto-cjk` (or set E2E_CHROMIUM)."
-        )
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    monkeypatch.setenv("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-    settings.STAFF_MFA_REQUIRED = False
-    settings.SITE_URL = live_server.url
-    cache.clear()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield Auditor(browser, live_server.url, request.node.name)
-        finally:
-            browser.close()
-            # Inside Playwright's loop asgiref's Local hands this thread other connection objects: close them, or
-            # one outlives the test and PostgreSQL cannot drop the test database.
-            connections.close_all()
-    cache.clear()
+    with live_chromium(live_server, monkeypatch, settings) as browser:
+        yield Auditor(browser, live_server.url, request.node.name)
 
 
 @dataclass

@@ -1,8 +1,6 @@
 """Fixtures of the browser tests: Debian's Chromium, driven by Playwright, against pytest-django's live server.
 
-The browser lives for one test only (not pytest-playwright's session-wide browser): Playwright's sync API keeps an
-asyncio loop running in the main thread, and Django refuses ORM calls while one runs unless
-``DJANGO_ALLOW_ASYNC_UNSAFE`` is set. Scoping both to the e2e test keeps the rest of the suite as strict as before.
+The browser itself comes from ``tests/browser.py`` (shared with the accessibility audit).
 
 On failure every open page is saved (full-page PNG and HTML) to ``test-artifacts/e2e/<test>-<step>-<actor>``;
 with ``E2E_SCREENSHOTS=1`` each step also saves its page when it ends.
@@ -15,21 +13,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
-from django.db import connections
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
-CHROMIUM = Path(os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-# A broken step should fail within seconds with Playwright's message, not hang the suite.
-TIMEOUT_MS = 15_000
+from tests.browser import TIMEOUT_MS, live_chromium
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "e2e"
 
 failed_call = pytest.StashKey[bool]()
@@ -102,30 +89,10 @@ class Browsing:
 
 @pytest.fixture
 def browsing(request, live_server, transactional_db, monkeypatch, settings) -> Iterator[Browsing]:
-    """Chromium for this test, its pages saved on failure; staff MFA off; links in documents point here."""
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM}: the browser tests drive Debian's Chromium. Install it with "
-            "`apt-get install -y --no-install-recommends chromium fonts-noto-cjk` (or set E2E_CHROMIUM)."
-        )
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    monkeypatch.setenv("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
-    settings.STAFF_MFA_REQUIRED = False
-    # The award notice prints its verification URL; make it one this browser can open.
-    settings.SITE_URL = live_server.url
+    """Chromium for this test (tests/browser.py), its pages saved on failure."""
     expect.set_options(timeout=TIMEOUT_MS)
-    # The objection page's rate limit counts in the (process-wide) cache.
-    cache.clear()
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    with live_chromium(live_server, monkeypatch, settings) as browser:
         browsing = Browsing(browser, live_server.url, request.node.name)
-        try:
-            yield browsing
-            if request.node.stash.get(failed_call, False):
-                browsing.save_all()
-        finally:
-            browser.close()
-            # While Playwright's loop runs, asgiref's Local gives this thread other connection objects than before
-            # and after: close those here, or one outlives the test and PostgreSQL cannot drop the test database.
-            connections.close_all()
-    cache.clear()
+        yield browsing
+        if request.node.stash.get(failed_call, False):
+            browsing.save_all()
