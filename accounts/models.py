@@ -141,7 +141,7 @@ class Organisation(models.Model):
     created_at = models.DateTimeField(_("注册时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
-    history = HistoricalRecords(verbose_name=_("申报单位变更记录"))
+    history = HistoricalRecords(verbose_name=_("申报单位变更记录"), verbose_name_plural=_("申报单位变更记录"))
 
     class Meta:
         verbose_name = _("申报单位")
@@ -264,7 +264,7 @@ class Sanction(models.Model):
     lifted_at = models.DateTimeField(_("解除时间"), null=True, blank=True)
 
     objects = SanctionQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name=_("惩戒变更记录"))
+    history = HistoricalRecords(verbose_name=_("惩戒变更记录"), verbose_name_plural=_("惩戒变更记录"))
 
     class Meta:
         verbose_name = _("失信惩戒")

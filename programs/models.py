@@ -141,7 +141,9 @@ class Program(models.Model):
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     objects = ProgramQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name=_("资助项目变更记录"), excluded_fields=["sort_order"])
+    history = HistoricalRecords(
+        verbose_name=_("资助项目变更记录"), verbose_name_plural=_("资助项目变更记录"), excluded_fields=["sort_order"]
+    )
 
     class Meta:
         verbose_name = _("资助项目")
@@ -241,7 +243,7 @@ class Tier(models.Model):
     )
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
-    history = HistoricalRecords(verbose_name=_("档次变更记录"))
+    history = HistoricalRecords(verbose_name=_("档次变更记录"), verbose_name_plural=_("档次变更记录"))
 
     class Meta:
         verbose_name = _("资助档次")
@@ -409,7 +411,7 @@ class Call(models.Model):
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
     objects = CallQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name=_("申报批次变更记录"))
+    history = HistoricalRecords(verbose_name=_("申报批次变更记录"), verbose_name_plural=_("申报批次变更记录"))
 
     class Meta:
         verbose_name = _("申报批次")
@@ -460,7 +462,7 @@ class ProgramBudget(models.Model):
     year = models.PositiveSmallIntegerField(_("年度"))
     amount = money_field(_("年度资助总额（元）"))
 
-    history = HistoricalRecords(verbose_name=_("年度预算变更记录"))
+    history = HistoricalRecords(verbose_name=_("年度预算变更记录"), verbose_name_plural=_("年度预算变更记录"))
 
     class Meta:
         verbose_name = _("项目年度预算")
@@ -499,7 +501,7 @@ class OrganisationAnnualCap(models.Model):
         help_text=_("同一单位同一年度在本专项获得资助的总额上限，例如 1200000。"),
     )
 
-    history = HistoricalRecords(verbose_name=_("单位年度上限变更记录"))
+    history = HistoricalRecords(verbose_name=_("单位年度上限变更记录"), verbose_name_plural=_("单位年度上限变更记录"))
 
     class Meta:
         verbose_name = _("单位年度资助上限")
