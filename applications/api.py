@@ -395,7 +395,7 @@ class ApplicationDetailView(RolesLoadedMixin, APIView):
         responses={200: ApplicationSerializer, **error_responses(400, 403, 404, 409)},
     )
     def patch(self, request: Request, pk: int) -> Response:
-        application = selectors.get_application(request.user, pk)
+        application = selectors.application_to_change(request.user, pk)
         serializer = ApplicationWriteSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         application = services.update_application(
@@ -422,7 +422,7 @@ class ApplicationAttachmentsView(RolesLoadedMixin, APIView):
         responses={201: ApplicationAttachmentSerializer, **error_responses(400, 403, 404, 409)},
     )
     def post(self, request: Request, pk: int) -> Response:
-        application = selectors.get_application(request.user, pk)
+        application = selectors.application_to_change(request.user, pk)
         serializer = ApplicationAttachmentUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         attachment = services.add_attachment(
@@ -457,7 +457,7 @@ class ApplicationTransitionsView(RolesLoadedMixin, APIView):
         responses={200: ApplicationSerializer, **error_responses(400, 403, 404, 409)},
     )
     def post(self, request: Request, pk: int) -> Response:
-        application = selectors.get_application(request.user, pk)
+        application = selectors.application_to_change(request.user, pk)
         serializer = ApplicationTransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         params = dict(serializer.validated_data)

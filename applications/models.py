@@ -338,7 +338,7 @@ class ApplicationUnit(models.Model):
     class Meta:
         verbose_name = _("资助单元")
         verbose_name_plural = _("资助单元")
-        ordering = ["application", "position", "pk"]
+        ordering = ["application_id", "position", "pk"]
 
     def __str__(self) -> str:
         return self.key or self.description or f"#{self.position + 1}"
@@ -370,7 +370,7 @@ class Attachment(models.Model):
     class Meta:
         verbose_name = _("申报材料")
         verbose_name_plural = _("申报材料")
-        ordering = ["application", "kind", "uploaded_at"]
+        ordering = ["application_id", "kind", "uploaded_at"]
 
     def __str__(self) -> str:
         return self.original_name
@@ -393,7 +393,7 @@ class PerformanceTarget(models.Model):
     class Meta:
         verbose_name = _("绩效目标")
         verbose_name_plural = _("绩效目标")
-        ordering = ["application", "position", "pk"]
+        ordering = ["application_id", "position", "pk"]
 
     def __str__(self) -> str:
         return f"{self.indicator}：{self.target}{self.unit}"
@@ -430,7 +430,7 @@ class ApplicationEvent(models.Model):
     class Meta:
         verbose_name = _("流转记录")
         verbose_name_plural = _("流转记录")
-        ordering = ["application", "at", "pk"]
+        ordering = ["application_id", "at", "pk"]
         constraints = [
             # A chain cannot fork: two events can never follow the same one.
             models.UniqueConstraint(

@@ -6,14 +6,14 @@ applicant's notification after commit. Views, the admin, the API, tasks and test
 """
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -39,7 +39,7 @@ from applications.models import (
 from core.exceptions import Conflict
 from core.money import format_yuan
 from core.uploads import inspect_upload
-from programs.models import AmountRule, Call, FieldType, OrganisationAnnualCap, Program
+from programs.models import AmountRule, AttachmentRequirement, Call, FieldType, OrganisationAnnualCap, Program
 from programs.rules import (
     REASON_ALREADY_FUNDED,
     REASON_YEARLY_CAP_REACHED,
@@ -69,6 +69,8 @@ class Assessment:
     checks: list[rules.Check]
     # The attachment kinds present when assessed: an upload since then makes the assessment stale.
     attachment_kinds: frozenset[str] = frozenset()
+    # The units as loaded for assessing, in unit_results' order; _store_assessment writes their counted amounts.
+    units: tuple[ApplicationUnit, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def failed(self) -> list[rules.Check]:
@@ -208,6 +210,7 @@ def assess(application: Application, *, now: timezone.datetime | None = None) ->
         claimed_amount=claimed,
         checks=rules.check_eligibility(facts),
         attachment_kinds=frozenset(present),
+        units=tuple(units),
     )
 
 
@@ -215,7 +218,7 @@ def _store_assessment(application: Application, assessment: Assessment) -> None:
     """Write the counted amounts; keep the assessment on the instance (``latest_assessment``) so the response
     that follows the write can show the same eligibility checks without running them a second time."""
     application.latest_assessment = assessment
-    units = list(application.units.order_by("position", "pk"))
+    units = list(assessment.units)
     for unit, result in zip(units, assessment.unit_results, strict=True):
         unit.counted_amount = result.counted_amount
         unit.reason_code = result.reason_code
@@ -484,11 +487,12 @@ def add_attachment(*, application: Application, actor: User, kind: str, uploaded
     Raise ValidationError "attachment_kind_invalid", "file_too_large", "file_type_not_allowed" or "file_empty";
     Conflict "not_editable" outside draft/returned.
     """
-    application = _locked(application)
+    application = _locked(application, related=())  # an upload reads none of the joined rows
     _require_member(application, actor)
     if application.state not in EDITABLE_STATES:
         raise Conflict(_("只有草稿或退回补正的申报可以上传材料"), code="not_editable")
-    kinds = set(application.program.attachment_requirements.values_list("kind", flat=True)) | {"other"}
+    requirements = AttachmentRequirement.objects.filter(program_id=application.program_id)
+    kinds = set(requirements.order_by().values_list("kind", flat=True)) | {"other"}
     if kind not in kinds:
         raise _field_error("kind", _("本项目没有这类材料"), "attachment_kind_invalid")
     facts = inspect_upload(uploaded_file)
@@ -524,14 +528,14 @@ def delete_attachment(*, attachment: Attachment, actor: User) -> None:
 # --- Transitions -------------------------------------------------------------------------------
 
 
-def _locked(application: Application) -> Application:
-    return (
-        # of=("self",): without it PostgreSQL also locks the joined call, program and organisation rows, and every
-        # submission of a call would queue behind every other on deadline day.
-        Application.objects.select_for_update(of=("self",))
-        .select_related("organisation", "call", "program")
-        .get(pk=application.pk)
-    )
+def _locked(application: Application, *, related: tuple[str, ...] = ("organisation", "call", "program")) -> Application:
+    """The application's row, read afresh under its lock, with the ``related`` rows the caller will read."""
+    # of=("self",): without it PostgreSQL also locks the joined call, program and organisation rows, and every
+    # submission of a call would queue behind every other on deadline day.
+    rows = Application.objects.select_for_update(of=("self",))
+    if related:  # select_related() with no names would follow every foreign key
+        rows = rows.select_related(*related)
+    return rows.get(pk=application.pk)
 
 
 def _check_transition(application: Application, method_name: str, actor: User | None) -> None:
@@ -630,13 +634,19 @@ def _simple_transition(
 
 
 def lock_organisation_year(organisation_id: int, year: int) -> OrganisationYear:
-    """Take the row lock per (organisation, year) under which caps are counted."""
-    try:
-        with transaction.atomic():
-            OrganisationYear.objects.get_or_create(organisation_id=organisation_id, year=year)
-    except IntegrityError:  # created by a concurrent transaction meanwhile
-        pass
-    return OrganisationYear.objects.select_for_update().get(organisation_id=organisation_id, year=year)
+    """Take the row lock per (organisation, year) under which caps are counted.
+
+    The row is made by the organisation's first submission of the year; ON CONFLICT DO NOTHING lets two first
+    submissions at the same moment both make it (the second waits for the first and inserts nothing).
+    """
+    rows = OrganisationYear.objects.select_for_update().filter(organisation_id=organisation_id, year=year)
+    row = rows.first()
+    if row is None:
+        OrganisationYear.objects.bulk_create(
+            [OrganisationYear(organisation_id=organisation_id, year=year)], ignore_conflicts=True
+        )
+        row = rows.get()
+    return row
 
 
 @transaction.atomic

@@ -248,7 +248,7 @@ class Tier(models.Model):
     class Meta:
         verbose_name = _("资助档次")
         verbose_name_plural = _("资助档次")
-        ordering = ["program", "sort_order", "pk"]
+        ordering = ["program_id", "sort_order", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["program", "code"], name="tier_code_unique_per_program"),
             models.CheckConstraint(
@@ -278,7 +278,7 @@ class AttachmentRequirement(models.Model):
     class Meta:
         verbose_name = _("申报材料要求")
         verbose_name_plural = _("申报材料要求")
-        ordering = ["program", "sort_order", "pk"]
+        ordering = ["program_id", "sort_order", "pk"]
         constraints = [models.UniqueConstraint(fields=["program", "kind"], name="attachment_kind_unique_per_program")]
 
     def __str__(self) -> str:
@@ -312,7 +312,7 @@ class FormField(models.Model):
     class Meta:
         verbose_name = _("申报表字段")
         verbose_name_plural = _("申报表字段")
-        ordering = ["program", "sort_order", "pk"]
+        ordering = ["program_id", "sort_order", "pk"]
         constraints = [models.UniqueConstraint(fields=["program", "name"], name="form_field_name_unique_per_program")]
 
     def __str__(self) -> str:
@@ -342,7 +342,7 @@ class ScoringCriterion(models.Model):
     class Meta:
         verbose_name = _("评分标准")
         verbose_name_plural = _("评分标准")
-        ordering = ["program", "sort_order", "pk"]
+        ordering = ["program_id", "sort_order", "pk"]
 
     def __str__(self) -> str:
         return f"{self.name}（{self.weight}%）"
@@ -364,7 +364,7 @@ class VerificationItem(models.Model):
     class Meta:
         verbose_name = _("核实事项")
         verbose_name_plural = _("核实事项")
-        ordering = ["program", "sort_order", "pk"]
+        ordering = ["program_id", "sort_order", "pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "text"],

@@ -120,3 +120,63 @@ def test_unchanged_application_reuses_the_assessment(roles, open_call, certifica
         body = read_body_after_write(owner, written.pk, written)
     assert assessments_run(queries) == 0
     assert [c["code"] for c in body["eligibility"] if not c["passed"]] == ["M1"]
+
+
+def row_statements(queries: CaptureQueriesContext) -> list[str]:
+    """The statements that read or write rows: not BEGIN, COMMIT or SAVEPOINT, which differ by backend."""
+    return [q["sql"] for q in queries.captured_queries if q["sql"].split(None, 1)[0] in {"SELECT", "INSERT", "UPDATE"}]
+
+
+# What each step of the load benchmark's journey (benchmarks/load.py) costs, as measured: token (with its user and
+# membership), the permission check, the row under its lock, the assessment, the writes and the answer's body.
+# The counts do not depend on the data; a change that adds a statement to deadline day's requests shows here.
+JOURNEY_STATEMENTS = {"create": 21, "fill": 23, "upload": 5, "submit": 25}
+
+
+def test_the_deadline_day_journey_costs_a_known_number_of_statements(owner_api, open_call, certificate_program):
+    counts: dict[str, int] = {}
+
+    def step(name: str, send) -> dict:
+        with CaptureQueriesContext(connection) as queries:
+            response = send()
+        assert response.status_code in (200, 201), response.content
+        counts[name] = len(row_statements(queries))
+        return response.json()
+
+    created = step(
+        "create",
+        lambda: owner_api.post(
+            reverse("api:application-list"), {"call": open_call.pk, "program": certificate_program.code}, format="json"
+        ),
+    )
+    detail_url = reverse("api:application-detail", args=[created["id"]])
+    step(
+        "fill",
+        lambda: owner_api.patch(detail_url, valid_data(units=certificate_units("50000", "36000")), format="json"),
+    )
+    upload_url = reverse("api:application-attachments", args=[created["id"]])
+    step("upload", lambda: owner_api.post(upload_url, {"kind": "certificate", "file": pdf()}, format="multipart"))
+    transitions_url = reverse("api:application-transitions", args=[created["id"]])
+    submitted = step("submit", lambda: owner_api.post(transitions_url, {"name": "submit"}, format="json"))
+
+    assert submitted["state"] == "submitted"
+    assert counts == JOURNEY_STATEMENTS
+
+
+def test_a_write_checks_permission_on_the_id_alone_and_reads_the_row_under_its_lock(
+    owner_api, roles, open_call, certificate_program
+):
+    application = services.create_application(actor=roles["owner"], call=open_call, program=certificate_program)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = owner_api.post(
+            reverse("api:application-attachments", args=[application.pk]),
+            {"kind": "certificate", "file": pdf()},
+            format="multipart",
+        )
+
+    assert response.status_code == 201
+    reads = [sql for sql in row_statements(queries) if sql.startswith("SELECT") and '"applications_application"' in sql]
+    permission_check, locked_read = reads
+    assert '"applications_application"."reference"' not in permission_check  # the id alone
+    assert "JOIN" not in locked_read  # an upload needs none of the joined rows
