@@ -15,12 +15,11 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import APPROVER, INTAKE, user_has_role
-from applications import services, staff_views
-from applications.models import TRANSITION_LABELS, Application, ApplicationEvent, Attachment, State
+from accounts.roles import ROLES_BY_KEY, user_has_role
+from applications import services, staff_views, workflow
+from applications.models import Application, ApplicationEvent, Attachment, State
 from applications.selectors import visible_applications
 from core.money import format_yuan
-from review.admin import REVIEW_INLINES
 
 # A submitted application not accepted, returned or rejected within this many calendar days counts as overdue.
 INTAKE_WAITING_DAYS = 10
@@ -120,7 +119,9 @@ class ApplicationAdmin(admin.ModelAdmin):
     search_help_text = _("按申报编号、单位名称或统一社会信用代码搜索")
     list_select_related = ("organisation", "program", "call")
     show_full_result_count = False
-    inlines = (EventInline, *REVIEW_INLINES)
+    # Review adds its inlines (the verification checklist, expert assignments) from review/admin.py: it sits above
+    # applications, which imports no later stage.
+    inlines: tuple = (EventInline,)
     actions = ("accept_selected", "return_selected", "reject_selected", "approve_selected")
     change_form_template = "admin/applications/application/change_form.html"
     change_list_template = "admin/applications/application/change_list.html"
@@ -173,27 +174,32 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         """The application itself is read-only; the page may be saved only for a review inline the user may edit."""
-        if obj is None or not REVIEW_INLINES:
+        editable = [cls for cls in self.inlines if cls is not EventInline]
+        if obj is None or not editable:
             return False
         return any(
             inline.has_change_permission(request, obj) or inline.has_add_permission(request, obj)
-            for inline in (cls(self.model, self.admin_site) for cls in REVIEW_INLINES)
+            for inline in (cls(self.model, self.admin_site) for cls in editable)
         )
 
     def save_model(self, request: HttpRequest, obj: Application, form: Any, change: bool) -> None:
         """Never save the application from the form: state and amounts change only through services."""
 
+    def _may_take(self, request: HttpRequest, name: str) -> bool:
+        """Whether the user's role takes this step (applications.workflow); the service checks it again per row."""
+        return any(user_has_role(request.user, ROLES_BY_KEY[key]) for key in workflow.step(name).roles)
+
     def has_accept_permission(self, request: HttpRequest) -> bool:
-        return user_has_role(request.user, INTAKE)
+        return self._may_take(request, "accept")
 
     def has_return_permission(self, request: HttpRequest) -> bool:
-        return user_has_role(request.user, INTAKE)
+        return self._may_take(request, "return")
 
     def has_reject_permission(self, request: HttpRequest) -> bool:
-        return user_has_role(request.user, INTAKE) or user_has_role(request.user, APPROVER)
+        return self._may_take(request, "reject")
 
     def has_approve_permission(self, request: HttpRequest) -> bool:
-        return user_has_role(request.user, APPROVER)
+        return self._may_take(request, "approve")
 
     # --- bulk actions: the same services per row, each in its own transaction -----------------------
 
@@ -275,7 +281,7 @@ class ApplicationAdmin(admin.ModelAdmin):
         transitions = [
             (
                 name,
-                TRANSITION_LABELS[name],
+                workflow.label(name),
                 reverse("admin:applications_application_transition", args=[application.pk, name]),
             )
             for name in staff_views.staff_transitions(application, request.user)

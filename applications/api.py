@@ -19,8 +19,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from accounts.roles import APPROVER, FINANCE, INTAKE, ROLES, Role
-from applications import selectors, services
+from accounts.roles import ROLES, ROLES_BY_KEY
+from applications import selectors, services, workflow
 from applications.models import (
     APPLICANT_LABELS,
     Application,
@@ -32,25 +32,10 @@ from applications.models import (
     is_member,
 )
 from core.api import StrictCharField, error_responses
-from notices.selectors import award_notice_url
 from programs.models import Call, Program
 
 TAGS = ["申报"]
 
-# The roles that may take each staff transition, so an applicant sees "受理员" rather than a staff member's name.
-TRANSITION_ROLES: dict[str, tuple[Role, ...]] = {
-    "accept": (INTAKE,),
-    "return": (INTAKE,),
-    "reject": (INTAKE, APPROVER),
-    "approve": (APPROVER,),
-    "publish": (APPROVER,),
-    "confirm": (APPROVER,),
-    "revoke": (APPROVER,),
-    "disburse": (FINANCE,),
-    "evaluate": (INTAKE, APPROVER),
-    "claw_back": (APPROVER,),
-    "close": (APPROVER, FINANCE),
-}
 ROLE_BY_GROUP = {role.group_name: role for role in ROLES}
 
 
@@ -141,7 +126,8 @@ class ApplicationEventSerializer(serializers.ModelSerializer):
         if not self.context.get("applicant_view") or not actor.is_staff:
             return actor.get_full_name()
         held = [ROLE_BY_GROUP[g.name] for g in actor.groups.all() if g.name in ROLE_BY_GROUP]
-        preferred = [role for role in TRANSITION_ROLES.get(event.name, ()) if role in held]
+        step = workflow.BY_NAME.get(event.name)
+        preferred = [ROLES_BY_KEY[key] for key in (step.roles if step else ()) if ROLES_BY_KEY[key] in held]
         role = (preferred or held or [None])[0]
         return role.group_name if role is not None else _("工作人员")
 
@@ -195,7 +181,7 @@ class ApplicationBaseSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_award_notice_url(self, application: Application) -> str | None:
-        return award_notice_url(application, self.context.get("request"))
+        return selectors.award_notice_url(application, self.context.get("request"))
 
 
 class ApplicationSummarySerializer(ApplicationBaseSerializer):

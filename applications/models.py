@@ -18,135 +18,30 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.models import Membership, Organisation
-from accounts.roles import APPROVER, FINANCE, INTAKE, user_has_role
+from applications.workflow import (
+    APPLICANT_LABELS,
+    APPROVED_STATES,
+    BY_METHOD,
+    COUNTED_STATES,
+    EDITABLE_STATES,
+    FINANCE_STATES,
+    State,
+    is_member,
+)
+from applications.workflow import applicant_label as step_applicant_label
+from applications.workflow import label as step_label
 from programs.models import Call, Program, Tier, validate_non_negative
 
-
-class State(models.TextChoices):
-    """Workflow states with the labels staff see (SPEC §4)."""
-
-    DRAFT = "draft", _("草稿")
-    SUBMITTED = "submitted", _("已提交（待受理）")
-    RETURNED = "returned", _("退回补正")
-    ACCEPTED = "accepted", _("已受理（审核中）")
-    APPROVED = "approved", _("拟资助")
-    REJECTED = "rejected", _("不予资助")
-    WITHDRAWN = "withdrawn", _("已撤回")
-    IN_PUBLICITY = "in_publicity", _("公示中")
-    AWARDED = "awarded", _("已核准（待拨付）")
-    DISBURSED = "disbursed", _("已拨付")
-    EVALUATED = "evaluated", _("绩效评价完成")
-    CLAWBACK = "clawback", _("追回中")
-    CLOSED = "closed", _("已办结")
-
-
-APPLICANT_LABELS: dict[str, str] = {
-    State.DRAFT: _("草稿"),
-    State.SUBMITTED: _("已提交"),
-    State.RETURNED: _("待补正"),
-    State.ACCEPTED: _("审核中"),
-    State.APPROVED: _("审核中"),
-    State.REJECTED: _("未通过"),
-    State.WITHDRAWN: _("已撤回"),
-    State.IN_PUBLICITY: _("公示中"),
-    State.AWARDED: _("已核准"),
-    State.DISBURSED: _("已拨付"),
-    State.EVALUATED: _("已完成"),
-    State.CLAWBACK: _("资金追回中"),
-    State.CLOSED: _("已办结"),
-}
-
-# "Across all its applications that are not withdrawn or rejected" (SPEC §3), once submitted.
-COUNTED_STATES = (
-    State.SUBMITTED,
-    State.RETURNED,
-    State.ACCEPTED,
-    State.APPROVED,
-    State.IN_PUBLICITY,
-    State.AWARDED,
-    State.DISBURSED,
-    State.EVALUATED,
-    State.CLAWBACK,
-    State.CLOSED,
-)
-# Approved at least once and not rejected: these count at approval and before payout (SPEC §3).
-APPROVED_STATES = (
-    State.APPROVED,
-    State.IN_PUBLICITY,
-    State.AWARDED,
-    State.DISBURSED,
-    State.EVALUATED,
-    State.CLAWBACK,
-    State.CLOSED,
-)
-EDITABLE_STATES = (State.DRAFT, State.RETURNED)
-FINANCE_STATES = (State.AWARDED, State.DISBURSED, State.EVALUATED, State.CLAWBACK, State.CLOSED)
-
-# Transition names as the API and the event log spell them (``return`` is a Python keyword).
-TRANSITION_NAMES = {
-    "submit": "submit",
-    "withdraw": "withdraw",
-    "accept": "accept",
-    "return_for_correction": "return",
-    "reject": "reject",
-    "approve": "approve",
-    "publish": "publish",
-    "confirm": "confirm",
-    "revoke": "revoke",
-    "disburse": "disburse",
-    "evaluate": "evaluate",
-    "claw_back": "claw_back",
-    "close": "close",
-}
-TRANSITION_LABELS = {
-    "submit": _("提交"),
-    "withdraw": _("撤回"),
-    "accept": _("受理"),
-    "return": _("退回补正"),
-    "reject": _("不予资助"),
-    "approve": _("审定通过"),
-    "publish": _("列入公示"),
-    "confirm": _("公示无异议，核准"),
-    "revoke": _("异议成立，撤销"),
-    "disburse": _("拨付"),
-    "evaluate": _("绩效评价通过"),
-    "claw_back": _("追回资金"),
-    "close": _("办结"),
-}
-
-
-# --- Who may take a transition (SPEC §4). Each is (application, user) -> bool. -------------------
-
-
-def is_member(application: "Application", user: object) -> bool:
-    """The user belongs to the applicant organisation."""
-    membership = getattr(user, "membership", None) if getattr(user, "is_authenticated", False) else None
-    return membership is not None and membership.organisation_id == application.organisation_id
-
-
-def is_intake(application: "Application", user: object) -> bool:
-    return user_has_role(user, INTAKE)
-
-
-def is_approver(application: "Application", user: object) -> bool:
-    return user_has_role(user, APPROVER)
-
-
-def is_intake_or_approver(application: "Application", user: object) -> bool:
-    return user_has_role(user, INTAKE) or user_has_role(user, APPROVER)
-
-
-def is_finance(application: "Application", user: object) -> bool:
-    return user_has_role(user, FINANCE)
-
-
-def is_approver_or_finance(application: "Application", user: object) -> bool:
-    return user_has_role(user, APPROVER) or user_has_role(user, FINANCE)
-
-
-def is_system_or_approver(application: "Application", user: object) -> bool:
-    """The scheduled publicity job acts as the system (no user); an approver may run it by hand."""
-    return user is None or user_has_role(user, APPROVER)
+# The workflow's facts live in applications.workflow; these names stay importable from here.
+__all__ = [
+    "APPLICANT_LABELS",
+    "APPROVED_STATES",
+    "COUNTED_STATES",
+    "EDITABLE_STATES",
+    "FINANCE_STATES",
+    "State",
+    "is_member",
+]
 
 
 class ApplicationQuerySet(models.QuerySet["Application"]):
@@ -248,72 +143,61 @@ class Application(FSMModelMixin, models.Model):
         return self.call.year
 
     # --- the state machine --------------------------------------------------------------------
-    # Bodies set in-memory fields only; services save and write the event.
+    # Sources, targets and who may take each transition come from applications.workflow.STEPS. Bodies set
+    # in-memory fields only; services save and write the event.
 
-    @transition(field=state, source=[State.DRAFT, State.RETURNED], target=State.SUBMITTED, permission=is_member)
+    @transition(field=state, **BY_METHOD["submit"].fsm())
     def submit(self) -> None:
         self.submitted_at = timezone.now()
         self.return_reason = ""
         self.return_due_on = None
 
-    @transition(
-        field=state,
-        source=[State.DRAFT, State.SUBMITTED, State.RETURNED, State.ACCEPTED],
-        target=State.WITHDRAWN,
-        permission=is_member,
-    )
+    @transition(field=state, **BY_METHOD["withdraw"].fsm())
     def withdraw(self) -> None:
         pass
 
-    @transition(field=state, source=State.SUBMITTED, target=State.ACCEPTED, permission=is_intake)
+    @transition(field=state, **BY_METHOD["accept"].fsm())
     def accept(self) -> None:
         pass
 
-    @transition(field=state, source=[State.SUBMITTED, State.ACCEPTED], target=State.RETURNED, permission=is_intake)
+    @transition(field=state, **BY_METHOD["return_for_correction"].fsm())
     def return_for_correction(self, *, reason: str, due_on: date) -> None:
         self.return_reason = reason
         self.return_due_on = due_on
 
-    @transition(
-        field=state,
-        source=[State.SUBMITTED, State.ACCEPTED, State.APPROVED],
-        target=State.REJECTED,
-        permission=is_intake_or_approver,
-    )
+    @transition(field=state, **BY_METHOD["reject"].fsm())
     def reject(self, *, reason: str) -> None:
         self.decision_reason = reason
 
-    @transition(field=state, source=State.ACCEPTED, target=State.APPROVED, permission=is_approver)
+    @transition(field=state, **BY_METHOD["approve"].fsm())
     def approve(self) -> None:
         pass
 
-    @transition(field=state, source=State.APPROVED, target=State.IN_PUBLICITY, permission=is_approver)
+    @transition(field=state, **BY_METHOD["publish"].fsm())
     def publish(self) -> None:
         pass
 
-    @transition(field=state, source=State.IN_PUBLICITY, target=State.AWARDED, permission=is_system_or_approver)
+    @transition(field=state, **BY_METHOD["confirm"].fsm())
     def confirm(self) -> None:
         pass
 
-    @transition(field=state, source=State.IN_PUBLICITY, target=State.REJECTED, permission=is_approver)
+    @transition(field=state, **BY_METHOD["revoke"].fsm())
     def revoke(self, *, reason: str) -> None:
         self.decision_reason = reason
 
-    @transition(field=state, source=State.AWARDED, target=State.DISBURSED, permission=is_finance)
+    @transition(field=state, **BY_METHOD["disburse"].fsm())
     def disburse(self) -> None:
         pass
 
-    @transition(field=state, source=State.DISBURSED, target=State.EVALUATED, permission=is_intake_or_approver)
+    @transition(field=state, **BY_METHOD["evaluate"].fsm())
     def evaluate(self) -> None:
         pass
 
-    @transition(field=state, source=[State.DISBURSED, State.EVALUATED], target=State.CLAWBACK, permission=is_approver)
+    @transition(field=state, **BY_METHOD["claw_back"].fsm())
     def claw_back(self, *, reason: str) -> None:
         self.decision_reason = reason
 
-    @transition(
-        field=state, source=[State.EVALUATED, State.CLAWBACK], target=State.CLOSED, permission=is_approver_or_finance
-    )
+    @transition(field=state, **BY_METHOD["close"].fsm())
     def close(self) -> None:
         pass
 
@@ -441,11 +325,15 @@ class ApplicationEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.application} {self.name}: {self.from_state} → {self.to_state}"
+        return f"{self.application}：{self.label}（{State(self.from_state).label} → {State(self.to_state).label}）"
 
     @property
     def label(self) -> str:
-        return str(TRANSITION_LABELS.get(self.name, self.name))
+        return step_label(self.name)
+
+    @property
+    def applicant_label(self) -> str:
+        return step_applicant_label(self.name)
 
     @property
     def applicant_to_label(self) -> str:

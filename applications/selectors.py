@@ -1,7 +1,9 @@
 """Permission-aware reads of applications: each role sees what its work needs; everything else is 404."""
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -124,3 +126,22 @@ def next_step_for_applicant(application: Application) -> str:
         State.CLAWBACK: _("按通知退回资金"),
         State.CLOSED: "—",
     }[application.state]
+
+
+def award_notice_url(application: Application, request: HttpRequest | None = None) -> str | None:
+    """The download URL of an application's award notice once its file is ready, else None.
+
+    The notice is the ``award_notice`` row that ``notices`` keeps beside the application (read through the reverse
+    relation, which the list and detail querysets select, so no query here); applications imports nothing of it.
+    Absolute when a request is given. The URL itself checks permissions.
+    """
+    if application.state not in FINANCE_STATES:
+        return None
+    try:
+        notice = application.award_notice
+    except ObjectDoesNotExist:
+        return None
+    if not notice.is_done:
+        return None
+    url = reverse("notices:download", args=[application.pk])
+    return request.build_absolute_uri(url) if request is not None else url

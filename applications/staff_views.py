@@ -1,7 +1,8 @@
 """Staff views behind the admin: attachment download, the per-application transition form and bulk transitions.
 
 ``ApplicationAdmin.get_urls`` mounts these under /admin/ through ``admin_site.admin_view``, so every one of them
-needs a staff login. Each write calls ``services.run_transition``; the service decides who may do what.
+needs a staff login. Each write calls ``services.run_transition``, which takes only person-driven steps
+(``applications.workflow``); the service decides who may do what.
 """
 
 from collections.abc import Iterable
@@ -19,22 +20,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from applications import selectors, services
-from applications.models import TRANSITION_LABELS, Application
+from applications import selectors, services, workflow
+from applications.models import Application
 from core.exceptions import Conflict
 
 if TYPE_CHECKING:
     from applications.admin import ApplicationAdmin
 
-# Transitions staff never start from the application page: the applicant submits and withdraws, a publicity
-# notice publishes, the scheduled job confirms and a paid payout line disburses.
-NOT_FROM_ADMIN = frozenset({"submit", "withdraw", "publish", "confirm", "disburse"})
-REASON_REQUIRED = frozenset({"return", "reject", "revoke", "claw_back"})
-
 
 def staff_transitions(application: Application, user: object) -> list[str]:
-    """The transitions this user may start from the application's admin page now."""
-    return [name for name in services.available_transitions(application, user) if name not in NOT_FROM_ADMIN]
+    """The transitions this user may start from the application's admin page now: the person-driven steps of
+    staff (the applicant's own submit and withdraw, and every stage-driven step, never show here)."""
+    return [name for name in services.available_transitions(application, user) if name in workflow.STAFF_STEPS]
 
 
 class TransitionForm(forms.Form):
@@ -53,9 +50,10 @@ class TransitionForm(forms.Form):
     def __init__(self, *args: object, name: str, with_comment: bool = True, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
         self.name = name
-        if name not in REASON_REQUIRED:
+        params = workflow.step(name).params
+        if workflow.Param.REASON not in params:
             del self.fields["reason"]
-        if name != "return":
+        if workflow.Param.DUE_ON not in params:
             del self.fields["due_on"]
         else:
             self.fields["reason"].label = _("退回原因")
@@ -111,13 +109,18 @@ def transition(model_admin: "ApplicationAdmin", request: HttpRequest, object_id:
     Refusals (ValidationError, Conflict, PermissionDenied) become form errors; success redirects to the
     application with a message.
     """
-    if name not in services.TRANSITION_SERVICES or name in NOT_FROM_ADMIN:
-        raise Http404
+    step = workflow.BY_NAME.get(name)
+    if step is None or (name not in workflow.STAFF_STEPS and step.person_driven):
+        raise Http404  # not a transition, or the applicant's own (submit, withdraw)
     application = model_admin.get_object(request, object_id)
     if application is None:
         raise Http404
     change_url = reverse("admin:applications_application_change", args=[application.pk])
-    label = str(TRANSITION_LABELS[name])
+    label = str(step.label)
+    if not step.person_driven:
+        # Publicity, payouts and evaluations own these: say where, change nothing (on GET and POST alike).
+        messages.error(request, _("“%(t)s”不能在此直接操作，%(where)s。") % {"t": label, "where": step.where})
+        return HttpResponseRedirect(change_url)
     if request.method != "POST" and name not in staff_transitions(application, request.user):
         messages.error(request, _("当前状态“%(s)s”下您不能%(t)s。") % {"s": application.staff_state_label, "t": label})
         return HttpResponseRedirect(change_url)
@@ -175,7 +178,7 @@ def run_for_rows(
             failed.append(f"{application.reference}：{error_text(error)}")
         else:
             done += 1
-    summary = _("%(t)s：%(n)d 成功；%(m)d 失败") % {"t": TRANSITION_LABELS[name], "n": done, "m": len(failed)}
+    summary = _("%(t)s：%(n)d 成功；%(m)d 失败") % {"t": workflow.label(name), "n": done, "m": len(failed)}
     if failed:
         summary += "：" + "；".join(failed)
     level = messages.ERROR if failed and not done else messages.WARNING if failed else messages.SUCCESS
@@ -192,14 +195,14 @@ def bulk_transition(
     """
     applications = list(queryset)
     unseen = unseen_selection(request, applications)
-    if name not in REASON_REQUIRED:
+    if workflow.Param.REASON not in workflow.step(name).params:
         run_for_rows(model_admin, request, applications, name, unseen=unseen)
         return None
     form = TransitionForm(request.POST if "apply" in request.POST else None, name=name, with_comment=False)
     if form.is_valid():
         run_for_rows(model_admin, request, applications, name, unseen=unseen, **form.params())
         return None
-    label = str(TRANSITION_LABELS[name])
+    label = workflow.label(name)
     context = {
         **model_admin.admin_site.each_context(request),
         "title": _("批量%(t)s") % {"t": label},

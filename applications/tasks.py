@@ -6,6 +6,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from applications import workflow
 from applications.models import APPLICANT_LABELS, ApplicationEvent, Notification, members_of
 
 
@@ -32,7 +33,7 @@ def notify_applicant_task(*, event_id: int) -> int:
             _("退回原因：%(r)s。请于 %(d)s 前补正后重新提交。")
             % {"r": application.return_reason.rstrip("。；;. "), "d": application.return_due_on}
         )
-    elif event.comment and event.name in ("reject", "revoke", "claw_back"):
+    elif event.comment and workflow.gives_reason(event.name):
         body_lines.append(_("原因：%(r)s") % {"r": event.comment})
     url = f"{settings.SITE_URL.rstrip('/')}{application.get_absolute_url()}"
     body_lines.append(_("查看详情：%(url)s") % {"url": url})

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import Membership
 from accounts.roles import ROLES
 from accounts.views import apply_service_errors
-from applications import notification_services, selectors, services
+from applications import notification_services, selectors, services, workflow
 from applications.forms import (
     DeclarationsForm,
     NewApplicationForm,
@@ -39,7 +39,6 @@ from core.exceptions import Conflict
 from programs.models import Call, FieldType, Program
 
 # Transitions an applicant takes from these pages; the others happen in the admin.
-APPLICANT_TRANSITIONS = ("submit", "withdraw")
 OTHER_KIND = "other"
 
 
@@ -564,7 +563,6 @@ def _actor(event: ApplicationEvent, application: Application) -> tuple[str, bool
 
 
 # Reasons staff give when they return, reject, revoke or claw back are meant for the applicant.
-APPLICANT_FACING_COMMENTS = ("return", "reject", "revoke", "claw_back")
 
 
 def _timeline(application: Application) -> list[dict[str, Any]]:
@@ -573,7 +571,7 @@ def _timeline(application: Application) -> list[dict[str, Any]]:
     timeline = []
     for event in events:
         label, own = _actor(event, application)
-        shown = event.name in APPLICANT_FACING_COMMENTS or own
+        shown = workflow.gives_reason(event.name) or own
         timeline.append({"event": event, "actor": label, "comment": event.comment if shown else ""})
     return timeline
 
@@ -584,7 +582,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     application = _own_application(request, pk, detail=True)
     assessment = services.assess(application) if application.is_editable else None
     transitions = [
-        name for name in services.available_transitions(application, request.user) if name in APPLICANT_TRANSITIONS
+        name for name in services.available_transitions(application, request.user) if name in workflow.APPLICANT_STEPS
     ]
     return render(
         request,
@@ -607,8 +605,13 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
-    """Submit or withdraw; a refused submission shows the review page with every reason at the top."""
-    if name not in APPLICANT_TRANSITIONS:
+    """Submit or withdraw; a refused submission shows the review page with every reason at the top.
+
+    A stage-driven step (publish, confirm, disburse, ...) is refused by the service with the place where it
+    happens, and nothing changes; a staff step is not a page of the applicant's (404).
+    """
+    step = workflow.BY_NAME.get(name)
+    if step is None or (step.person_driven and name not in workflow.APPLICANT_STEPS):
         raise Http404
     application = _own_application(request, pk)
     comment = request.POST.get("comment", "").strip()[:1000]

@@ -1,26 +1,30 @@
 """The working-day calendar (工作日): the one home for it in the portal.
 
-Chinese public holidays and make-up working days (调休) come from the ``chinese_calendar`` package; rows of
-``publicity.HolidayOverride`` (edited in the admin) take precedence over it. The package only has data for the
-years the State Council has announced (up to 2026 in version 1.11): for later days the calendar falls back to
-Monday–Friday plus the overrides, and says the result is *provisional* so that the page can show "（暂定）".
+Chinese public holidays and make-up working days (调休) come from the ``chinese_calendar`` package; overrides
+take precedence over it. Core imports no app, so the overrides come in as a function of (first, last) day:
+``publicity.calendar`` binds these functions to the ``publicity.HolidayOverride`` rows edited in the admin.
+The package only has data for the years the State Council has announced (up to 2026 in version 1.11): for later
+days the calendar falls back to Monday–Friday plus the overrides, and says the result is *provisional* so that
+the page can show "（暂定）".
 
 Deadlines computed here are stored on their rows (e.g. ``PublicityNotice.ends_on``): a later override or a library
 upgrade never moves a published date.
 """
 
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 
 import chinese_calendar
+
+# The days between first and last (inclusive) whose working status is set by hand: {day: is a working day}.
+OverrideSource = Callable[[date, date], Mapping[date, bool]]
 
 # Overrides are read once per computation, for a window this long past the start (extended when needed).
 _WINDOW_DAYS = 62
 
 
-def _override_map(first: date, last: date) -> dict[date, bool]:
-    from publicity.models import HolidayOverride  # the override table lives with its main user
-
-    return dict(HolidayOverride.objects.filter(date__gte=first, date__lte=last).values_list("date", "is_working_day"))
+def no_overrides(first: date, last: date) -> Mapping[date, bool]:
+    return {}
 
 
 def _library_working_day(day: date) -> bool | None:
@@ -31,7 +35,7 @@ def _library_working_day(day: date) -> bool | None:
         return None
 
 
-def _is_working_day(day: date, overrides: dict[date, bool]) -> tuple[bool, bool]:
+def _is_working_day(day: date, overrides: Mapping[date, bool]) -> tuple[bool, bool]:
     """Return (is a working day, provisional) for one day given the overrides around it."""
     if day in overrides:
         return overrides[day], _library_working_day(day) is None
@@ -41,9 +45,9 @@ def _is_working_day(day: date, overrides: dict[date, bool]) -> tuple[bool, bool]
     return answer, False
 
 
-def is_working_day(day: date) -> bool:
-    """Return whether ``day`` is a working day: override row, else the holiday data, else Monday–Friday."""
-    return _is_working_day(day, _override_map(day, day))[0]
+def is_working_day(day: date, *, overrides: OverrideSource = no_overrides) -> bool:
+    """Return whether ``day`` is a working day: override, else the holiday data, else Monday–Friday."""
+    return _is_working_day(day, overrides(day, day))[0]
 
 
 def is_provisional(day: date) -> bool:
@@ -51,7 +55,7 @@ def is_provisional(day: date) -> bool:
     return _library_working_day(day) is None
 
 
-def add_working_days(start: date, n: int) -> tuple[date, bool]:
+def add_working_days(start: date, n: int, *, overrides: OverrideSource = no_overrides) -> tuple[date, bool]:
     """Return the last day of a period of ``n`` working days starting on ``start``, and whether it is provisional.
 
     The start day counts as the first day when it is a working day ("公示时间为2023年11月8日至11月14日（5个工作日）":
@@ -64,15 +68,15 @@ def add_working_days(start: date, n: int) -> tuple[date, bool]:
     if n < 1:
         raise ValueError(f"a period needs at least one working day, got {n}")
     window_end = start + timedelta(days=_WINDOW_DAYS + 2 * n)
-    overrides = _override_map(start, window_end)
+    known = overrides(start, window_end)
     day = start
     counted = 0
     provisional = False
     while True:
         if day > window_end:
             window_end = day + timedelta(days=_WINDOW_DAYS)
-            overrides = _override_map(day, window_end)
-        working, unsure = _is_working_day(day, overrides)
+            known = overrides(day, window_end)
+        working, unsure = _is_working_day(day, known)
         provisional = provisional or unsure
         if working:
             counted += 1

@@ -6,6 +6,7 @@ part (its exception class), never a host name, a password or a stack trace: ``/h
 
 from collections.abc import Callable
 
+from celery import current_app
 from django.db import connection
 
 BROKER_TIMEOUT_SECONDS = 2.0
@@ -26,7 +27,7 @@ def check_broker() -> str | None:
 
     With the embedded default (``memory://``, eager tasks) there is no broker to reach and the check passes.
     """
-    from portal.celery import app
+    app = current_app  # the project's Celery app (portal.celery), found without importing the project from core
 
     # A pooled connection: a health check every few seconds per replica must not open a socket each time.
     try:

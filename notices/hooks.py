@@ -1,4 +1,4 @@
-"""Entry points other apps call when an application's award changes."""
+"""Entry points the stage before notices calls: the publicity close job, once an award is confirmed."""
 
 from applications.models import Application
 from notices.tasks import render_award_notice_task

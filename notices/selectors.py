@@ -2,14 +2,15 @@
 
 from typing import Any
 
-from django.http import Http404, HttpRequest
-from django.urls import reverse
+from django.http import Http404
 
 from accounts.models import User
 from applications.models import Application, State
-from applications.selectors import get_application
+from applications.selectors import award_notice_url, get_application
 from notices.models import AwardNotice, NoticeStatus, normalise_code
 from notices.services import AWARD_STATES
+
+__all__ = ["award_notice_of", "award_notice_url", "find_issued_notice", "get_downloadable_notice", "verification_facts"]
 
 STATUS_LABELS = {"valid": "有效", "clawed_back": "资助已追回"}
 
@@ -22,19 +23,6 @@ def award_notice_of(application: Application) -> AwardNotice | None:
         return application.award_notice
     except AwardNotice.DoesNotExist:
         return None
-
-
-def award_notice_url(application: Application, request: HttpRequest | None = None) -> str | None:
-    """The download URL of an application's award notice once its file is ready, else None.
-
-    Absolute when a request is given. No query for applications not awarded; one at most otherwise (none after
-    ``select_related("award_notice")``). The URL itself checks permissions.
-    """
-    notice = award_notice_of(application)
-    if notice is None or not notice.is_done:
-        return None
-    url = reverse("notices:download", args=[application.pk])
-    return request.build_absolute_uri(url) if request is not None else url
 
 
 def get_downloadable_notice(user: User, application_pk: int) -> AwardNotice:

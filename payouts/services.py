@@ -22,6 +22,7 @@ from accounts.models import User
 from applications.models import Application, State
 from applications.services import disburse_application, lock_organisation_year, recheck_caps
 from core.exceptions import Conflict
+from evaluations.services import open_report
 from payouts.models import BatchStatus, LineStatus, PayoutBatch, PayoutEvent, PayoutLine
 from payouts.rules import batch_checksum, payee_problem
 from payouts.selectors import may_pay
@@ -296,12 +297,14 @@ def record_line_result(
     line.recorded_by, line.recorded_at = actor, timezone.now()
     line.save(update_fields=["status", "voucher_no", "paid_on", "failure_reason", "recorded_by", "recorded_at"])
     if status == LineStatus.PAID:
-        disburse_application(
+        disbursed = disburse_application(
             application=line.application,
             actor=actor,
             comment=_("拨付批次%(batch)s第%(n)s笔，凭证号%(voucher)s")
             % {"batch": line.batch_id, "n": line.position, "voucher": voucher_no},
         )
+        # The next stage: the applicant is asked for its performance report (where the program wants one).
+        open_report(application=disbursed)
     _event(
         line.batch,
         f"line_{status}",

@@ -4,6 +4,7 @@ No database here: callers load programs, caps, budgets and earlier awards, pass 
 Money is ``Decimal`` yuan with 2 places.
 """
 
+import unicodedata
 from collections.abc import Collection, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_DOWN, Decimal
@@ -41,11 +42,16 @@ def _fen(amount: Decimal) -> int:
 
 
 def normalise_unit_key(key: str) -> str:
-    """Return the form in which unit keys are compared: inner whitespace collapsed, upper-case.
+    """Return the form in which unit keys are compared: compatibility forms folded (NFKC: full-width letters,
+    digits and dashes become ASCII), invisible format characters (zero-width spaces and joiners) dropped, inner
+    whitespace collapsed, upper-case.
 
-    Certificate numbers are typed by hand; "cnca-123 " and "CNCA-123" are the same certificate.
+    Certificate numbers are typed by hand, often with a Chinese input method: "cnca-123 ", "ＣＮＣＡ－１２３" and
+    "CNCA\u200b-123" are the same certificate as "CNCA-123".
     """
-    return " ".join(key.split()).upper()
+    folded = unicodedata.normalize("NFKC", key)
+    visible = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    return " ".join(visible.split()).upper()
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 
 from programs.models import Direction
 from programs.selectors import public_calls, public_program, public_programs
@@ -27,3 +28,17 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One call: its window and the programs it covers."""
     call = get_object_or_404(public_calls(), pk=pk)
     return render(request, "programs/call_detail.html", {"call": call})
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """The public home page: open calls with the time left, then upcoming ones."""
+    now = timezone.now()
+    calls = list(public_calls().filter(closes_at__gt=now).order_by("closes_at"))
+    return render(
+        request,
+        "core/home.html",
+        {
+            "open_calls": [c for c in calls if c.opens_at <= now],
+            "upcoming_calls": [c for c in calls if c.opens_at > now],
+        },
+    )

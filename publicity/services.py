@@ -15,11 +15,12 @@ from accounts.roles import APPROVER, user_has_role
 from allocations.models import AllocationRun, RunStatus
 from applications.models import Application, State
 from applications.services import confirm_application, publish_application, revoke_application
-from core.calendar import add_working_days
 from core.exceptions import Conflict
 from core.uploads import ALLOWED_UPLOADS, inspect_upload
+from notices.hooks import on_awarded
 from programs.models import Call
 from publicity import rules
+from publicity.calendar import add_working_days
 from publicity.models import (
     Objection,
     ObjectionStatus,
@@ -248,7 +249,9 @@ def _close_notice(notice_id: int, today: date) -> dict[str, int]:
             notice_has_open_objection=notice_open,
         )
         if outcome == rules.Outcome.CONFIRM:
-            confirm_application(application=entry.application, actor=None, comment=_("公示期满无异议"))
+            awarded = confirm_application(application=entry.application, actor=None, comment=_("公示期满无异议"))
+            # The next stage: the award notice is rendered in a background job once this transaction commits.
+            on_awarded(awarded)
             counts["confirmed"] += 1
         elif outcome == rules.Outcome.HOLD:
             counts["held"] += 1

@@ -1,6 +1,7 @@
 """Review in the admin: the verification checklist, expert assignments and the expert's scoring page.
 
-``REVIEW_INLINES`` are added to the application's admin page. Custom admin URLs (names under ``admin:``):
+``REVIEW_INLINES`` are added to the application's admin page (``ReviewedApplicationAdmin``). Custom admin URLs
+(names under ``admin:``):
 ``review_verificationcheck_record`` (application_id): the intake officer records the checklist;
 ``review_expertassignment_assign`` (``?ids=1,2,3``): an approver assigns experts to applications;
 ``review_expertassignment_review`` (pk): the expert confirms no conflict, reads the application and scores it.
@@ -18,6 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import ADMINISTRATOR, APPROVER, EXPERT, INTAKE, user_has_role
+from applications.admin import ApplicationAdmin
 from applications.models import Application
 from applications.selectors import visible_applications
 from review import rules, services
@@ -92,6 +94,16 @@ class ExpertAssignmentInline(ReadOnlyInline):
 
 
 REVIEW_INLINES: tuple = (VerificationCheckInline, ExpertAssignmentInline)
+
+
+# The application's page carries the review inlines. Applications sits below review and imports none of it, so
+# review registers the application's admin again with its inlines added (dependency inverted, not hidden).
+admin.site.unregister(Application)
+
+
+@admin.register(Application)
+class ReviewedApplicationAdmin(ApplicationAdmin):
+    inlines = (*ApplicationAdmin.inlines, *REVIEW_INLINES)
 
 
 class ExpertScoreInline(ReadOnlyInline):

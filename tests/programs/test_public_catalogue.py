@@ -27,7 +27,7 @@ def test_the_home_page_lists_open_calls_with_the_time_left(client):
         title="未开始批次", opens_at=timezone.now() + timedelta(days=5), closes_at=timezone.now() + timedelta(days=9)
     )
 
-    html = client.get(reverse("core:home")).content.decode()
+    html = client.get(reverse("home")).content.decode()
 
     assert "2026年度申报" in html
     assert "还剩 3 天" in html
@@ -124,7 +124,7 @@ def test_catalogue_lists_use_a_constant_number_of_queries(client, django_assert_
     with django_assert_max_num_queries(4):
         assert client.get(reverse("programs:list")).status_code == 200
     with django_assert_max_num_queries(3):
-        assert client.get(reverse("core:home")).status_code == 200
+        assert client.get(reverse("home")).status_code == 200
 
 
 def test_the_openapi_schema_and_docs_are_served_without_a_cdn(client):

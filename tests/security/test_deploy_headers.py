@@ -47,7 +47,7 @@ def https_get(client, path: str, **extra):
 
 
 def test_a_page_over_https_carries_every_security_header(client, production):
-    response = https_get(client, reverse("core:home"))
+    response = https_get(client, reverse("home"))
 
     assert response.status_code == 200
     assert response["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains; preload"
@@ -62,7 +62,7 @@ def test_a_page_over_https_carries_every_security_header(client, production):
 
 
 def test_plain_http_is_redirected_to_https(client, production):
-    response = client.get(reverse("core:home"), HTTP_HOST=HOST)
+    response = client.get(reverse("home"), HTTP_HOST=HOST)
 
     assert response.status_code == 301
     assert response["Location"] == f"https://{HOST}/"

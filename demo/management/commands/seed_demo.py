@@ -21,6 +21,7 @@ from allocations.services import execute_allocation, start_allocation
 from applications import services as application_services
 from applications.models import Application
 from programs.models import Call, Program, ProgramBudget
+from publicity import services as publicity_services
 from review import services as review_services
 
 SAMPLE_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -337,8 +338,9 @@ class Command(BaseCommand):
         application_services.approve_application(application=application, actor=approver)
         run = start_allocation(call=call, actor=approver)
         execute_allocation(run_id=run.pk)
-        application_services.publish_application(application=application, actor=approver)
-        application_services.confirm_application(application=application, actor=None, comment="公示期满无异议")
+        # Through the real publicity: a notice of last year's call, closed by the job after its period.
+        notice = publicity_services.open_publicity_notice(call=call, actor=approver)
+        publicity_services.close_ended_notices(today=notice.ends_on + timedelta(days=1))
         call.opens_at = datetime(year, 3, 1, 9, 0, tzinfo=tz)
         call.closes_at = datetime(year, 3, 31, 18, 0, tzinfo=tz)
         call.save(update_fields=["opens_at", "closes_at"])

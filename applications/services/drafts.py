@@ -1,0 +1,258 @@
+"""Drafts: create, change and delete an application before submission, validating every field first."""
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, User
+from applications.models import EDITABLE_STATES, Application, ApplicationUnit, PerformanceTarget, State
+from applications.services.assessment import assess, store_assessment
+from applications.services.common import field_error, locked, require_member
+from core.exceptions import Conflict
+from programs.models import Call, FieldType, Program
+from programs.rules import normalise_unit_key
+
+MAX_UNITS = 50
+MAX_TARGETS = 20
+
+
+def clean_amount(value: Any, field: str) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise field_error(field, _("请输入有效的金额"), "invalid_amount") from None
+    if not amount.is_finite() or amount.as_tuple().exponent < -2 or abs(amount) >= Decimal("1e12"):
+        raise field_error(field, _("金额最多两位小数"), "invalid_amount")
+    if amount < 0:
+        raise field_error(field, _("金额不能为负数"), "negative_amount")
+    return amount
+
+
+def clean_date(value: Any, field: str) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, date):
+        return value
+    try:
+        parsed = parse_date(str(value))
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise field_error(field, _("请输入有效的日期，例如 2026-03-15"), "invalid_date")
+    return parsed
+
+
+def clean_units(program: Program, raw_units: Iterable[Mapping[str, Any]]) -> list[ApplicationUnit]:
+    """Validate the units of a write body and return unsaved rows; nothing is written.
+
+    Raise ValidationError on field ``units`` with code "tier_invalid", "negative_amount", "invalid_amount",
+    "invalid_date", "duplicate_unit_key" or "too_many_units".
+    """
+    raw_units = list(raw_units)
+    if len(raw_units) > MAX_UNITS:
+        raise field_error("units", _("一次最多填写%(n)s项") % {"n": MAX_UNITS}, "too_many_units")
+    tiers = {t.code: t for t in program.tiers.all()}
+    units: list[ApplicationUnit] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(raw_units):
+        if not isinstance(raw, Mapping):
+            raise field_error("units", _("第%(n)s项格式不正确") % {"n": index + 1}, "invalid")
+        where = _("第%(n)s项") % {"n": index + 1}
+        key = str(raw.get("key") or "").strip()[:100]
+        tier_code = raw.get("tier") or ""
+        tier = None
+        if tier_code:
+            tier = tiers.get(str(tier_code))
+            if tier is None:
+                raise field_error(
+                    "units", _("%(w)s：档次“%(t)s”不属于本项目") % {"w": where, "t": tier_code}, "tier_invalid"
+                )
+        try:
+            claim = clean_amount(raw.get("claim_amount"), "units")
+            issued_on = clean_date(raw.get("issued_on"), "units")
+        except ValidationError as error:
+            message = error.error_dict["units"][0].messages[0]
+            raise field_error("units", f"{where}：{message}", error.error_dict["units"][0].code) from None
+        normalised = normalise_unit_key(key)
+        if normalised and normalised in seen:
+            raise field_error(
+                "units",
+                _("%(w)s的编号“%(k)s”与第%(n)s项重复") % {"w": where, "k": key, "n": seen[normalised] + 1},
+                "duplicate_unit_key",
+            )
+        if normalised:
+            seen[normalised] = index
+        units.append(
+            ApplicationUnit(
+                position=index,
+                key=key,
+                key_normalised=normalised,
+                tier=tier,
+                claim_amount=claim,
+                issued_on=issued_on,
+                description=str(raw.get("description") or "").strip()[:300],
+            )
+        )
+    return units
+
+
+def clean_form_data(program: Program, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate program-specific fields by type; required ones are enforced at submit, not while drafting."""
+    if not isinstance(raw, Mapping):
+        raise field_error("form_data", _("格式不正确"), "invalid")
+    fields = {f.name: f for f in program.form_fields.all()}
+    unknown = sorted(set(raw) - set(fields))
+    if unknown:
+        raise field_error("form_data", _("本项目没有这些字段：%(f)s") % {"f": "、".join(unknown)}, "form_field_unknown")
+    cleaned: dict[str, Any] = {}
+    for name, value in raw.items():
+        field = fields[name]
+        if value in (None, ""):
+            cleaned[name] = ""
+            continue
+        bad = field_error("form_data", _("“%(l)s”格式不正确") % {"l": field.label}, "form_field_invalid")
+        if field.field_type == FieldType.INTEGER:
+            try:
+                cleaned[name] = int(str(value))
+            except ValueError:
+                raise bad from None
+        elif field.field_type == FieldType.DECIMAL:
+            try:
+                cleaned[name] = str(Decimal(str(value)))
+            except InvalidOperation:
+                raise bad from None
+        elif field.field_type == FieldType.DATE:
+            parsed = parse_date(str(value)) if not isinstance(value, date) else value
+            if parsed is None:
+                raise bad
+            cleaned[name] = parsed.isoformat()
+        elif field.field_type == FieldType.CHOICE:
+            if str(value) not in field.choice_list:
+                raise bad
+            cleaned[name] = str(value)
+        elif field.field_type == FieldType.BOOLEAN:
+            cleaned[name] = value in (True, "true", "True", "1", 1, "on")
+        else:
+            cleaned[name] = str(value)[:5000]
+    return cleaned
+
+
+def clean_targets(raw_targets: Iterable[Mapping[str, Any]]) -> list[PerformanceTarget]:
+    raw_targets = list(raw_targets)
+    if len(raw_targets) > MAX_TARGETS:
+        raise field_error("targets", _("绩效目标最多%(n)s项") % {"n": MAX_TARGETS}, "too_many_targets")
+    targets = []
+    for index, raw in enumerate(raw_targets):
+        if not isinstance(raw, Mapping):
+            raise field_error("targets", _("第%(n)s项格式不正确") % {"n": index + 1}, "invalid")
+        indicator = str(raw.get("indicator") or "").strip()
+        target = str(raw.get("target") or "").strip()
+        if not indicator or not target:
+            raise field_error(
+                "targets", _("第%(n)s项绩效目标须填写指标和目标值") % {"n": index + 1}, "target_incomplete"
+            )
+        targets.append(
+            PerformanceTarget(
+                position=index, indicator=indicator[:200], target=target[:100], unit=str(raw.get("unit") or "")[:30]
+            )
+        )
+    return targets
+
+
+def _apply_changes(application: Application, data: Mapping[str, Any]) -> None:
+    """Validate everything first, then write: a refused change leaves the draft exactly as it was."""
+    program = application.program
+    units = clean_units(program, data["units"]) if "units" in data else None
+    form_data = clean_form_data(program, data["form_data"]) if "form_data" in data else None
+    targets = clean_targets(data["targets"]) if "targets" in data else None
+    declarations = data.get("declarations")
+    if declarations is not None and not isinstance(declarations, Mapping):
+        raise field_error("declarations", _("格式不正确"), "invalid")
+
+    update_fields = ["updated_at"]
+    if form_data is not None:
+        application.form_data = form_data
+        update_fields.append("form_data")
+    if declarations is not None:
+        for key, field in (
+            ("truthful", "declaration_truthful"),
+            ("no_duplicate_funding", "declaration_no_duplicate_funding"),
+            ("accept_adjustment", "declaration_accept_adjustment"),
+        ):
+            if key in declarations:
+                setattr(application, field, declarations[key] in (True, "true", "True", "1", 1, "on"))
+                update_fields.append(field)
+    application.save(update_fields=update_fields)
+    if units is not None:
+        application.units.all().delete()
+        for unit in units:
+            unit.application = application
+        ApplicationUnit.objects.bulk_create(units)
+    if targets is not None:
+        application.targets.all().delete()
+        for target in targets:
+            target.application = application
+        PerformanceTarget.objects.bulk_create(targets)
+
+
+@transaction.atomic
+def create_application(
+    *, actor: User, call: Call, program: Program, data: Mapping[str, Any] | None = None
+) -> Application:
+    """Start a draft for the actor's organisation; the rest of ``data`` is applied as ``update_application`` does.
+
+    Raise PermissionDenied when the actor belongs to no organisation; ValidationError "program_not_in_call"
+    or "call_closed" when the call does not take this program now.
+    """
+    membership = Membership.objects.filter(user=actor).select_related("organisation").first()
+    if membership is None:
+        raise PermissionDenied
+    if not call.programs.filter(pk=program.pk).exists() or not program.is_active:
+        raise field_error("program", _("本批次不受理该项目"), "program_not_in_call")
+    if not call.is_open:
+        raise field_error("call", _("不在申报时间内，不能新建申报"), "call_closed")
+    application = Application.objects.create(
+        organisation=membership.organisation, call=call, program=program, created_by=actor
+    )
+    application.reference = f"ZLPP-{call.year}-{application.pk:06d}"
+    application.save(update_fields=["reference"])
+    if data:
+        _apply_changes(application, data)
+    store_assessment(application, assess(application))
+    return application
+
+
+@transaction.atomic
+def update_application(*, application: Application, actor: User, data: Mapping[str, Any]) -> Application:
+    """Change a draft or returned application: units, form data, targets, declarations (each optional).
+
+    Raise PermissionDenied for non-members, Conflict "not_editable" outside draft/returned, ValidationError with
+    a code per field otherwise; nothing changes when anything is refused.
+    """
+    application = locked(application)
+    require_member(application, actor)
+    if application.state not in EDITABLE_STATES:
+        raise Conflict(_("只有草稿或退回补正的申报可以修改"), code="not_editable")
+    _apply_changes(application, data)
+    store_assessment(application, assess(application))
+    return application
+
+
+@transaction.atomic
+def delete_application(*, application: Application, actor: User) -> None:
+    """Delete a draft. A returned application has a history and is withdrawn instead (Conflict "not_deletable")."""
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    require_member(application, actor)
+    if application.state != State.DRAFT:
+        raise Conflict(_("已提交过的申报不能删除，如不再申报请撤回"), code="not_deletable")
+    for attachment in application.attachments.all():
+        attachment.file.delete(save=False)
+    application.delete()
