@@ -82,9 +82,10 @@ serve: install ## Serve without re-seeding
 test: install-dev ## Run the whole suite incl. browser journey, API fuzzing, a11y (SQLite; DATABASE_URL/REDIS_URL for PG/Redis)
 	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: install-dev ## ruff check and migrations check
+lint: install-dev ## ruff check, the import contracts (the layers in pyproject.toml) and the migrations check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 	DJANGO_SETTINGS_MODULE=portal.settings.test $(MANAGE) makemigrations --check --dry-run
 
 format: install-dev ## Format the code with ruff
