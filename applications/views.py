@@ -38,7 +38,6 @@ from applications.models import Application, ApplicationEvent, Attachment, State
 from core.exceptions import Conflict
 from programs.models import Call, FieldType, Program
 
-# Transitions an applicant takes from these pages; the others happen in the admin.
 OTHER_KIND = "other"
 
 
@@ -560,9 +559,6 @@ def _actor(event: ApplicationEvent, application: Application) -> tuple[str, bool
                 return role.group_name, False
         return _("工作人员"), False
     return _("申报单位"), False
-
-
-# Reasons staff give when they return, reject, revoke or claw back are meant for the applicant.
 
 
 def _timeline(application: Application) -> list[dict[str, Any]]:
