@@ -56,15 +56,18 @@ def setup_django(media_root: str) -> object:
 
 def make_awarded(count: int) -> list[int]:
     """Create ``count`` awarded applications through the services (one organisation each); return their ids."""
+    from datetime import timedelta
     from decimal import Decimal
 
     from django.contrib.auth.models import Group
 
     from accounts.roles import ROLES_BY_KEY
     from accounts.services import sync_roles
+    from allocations.services import execute_allocation, start_allocation
     from applications import services
     from notices import tasks
-    from programs.models import AmountRule
+    from programs.models import AmountRule, ProgramBudget
+    from publicity.services import close_ended_notices, open_publicity_notice
     from tests.factories import CallFactory, MembershipFactory, ProgramFactory, StaffFactory
 
     sync_roles()
@@ -86,21 +89,23 @@ def make_awarded(count: int) -> list[int]:
         "declarations": {"truthful": True, "no_duplicate_funding": True, "accept_adjustment": True},
         "targets": [{"indicator": "培训企业数量", "target": "50", "unit": "家"}],
     }
-    steps = [("submit", None), ("accept", "intake"), ("approve", "approver"), ("publish", "approver")]
-    steps.append(("confirm", "approver"))
+    steps = [("submit", None), ("accept", "intake"), ("approve", "approver")]
     ids = []
-    # The award may queue the notice (notices.hooks.on_awarded): not here, the benchmark renders them itself.
+    for _ in range(count):
+        owner = MembershipFactory().user
+        application = services.create_application(actor=owner, call=call, program=program, data=data)
+        for name, role in steps:
+            application = services.run_transition(
+                application=application, actor=staff[role] if role else owner, name=name
+            )
+        ids.append(application.pk)
+    # Awarded through the real stages: an allocation run, a publicity notice, the close job after its period.
+    ProgramBudget.objects.create(program=program, year=call.year, amount=Decimal(300000 * count))
+    execute_allocation(run_id=start_allocation(call=call, actor=staff["approver"]).pk)
+    notice = open_publicity_notice(call=call, actor=staff["approver"])
+    # The close job queues each notice (notices.hooks.on_awarded): not here, the benchmark renders them itself.
     with mock.patch.object(tasks.render_award_notice_task, "delay_on_commit"):
-        for i in range(count):
-            owner = MembershipFactory().user
-            application = services.create_application(actor=owner, call=call, program=program, data=data)
-            for name, role in steps:
-                application = services.run_transition(
-                    application=application, actor=staff[role] if role else owner, name=name
-                )
-            application.allocated_amount = Decimal(100000 + 1234 * i)
-            application.save(update_fields=["allocated_amount"])
-            ids.append(application.pk)
+        close_ended_notices(today=notice.ends_on + timedelta(days=1))
     return ids
 
 
