@@ -368,10 +368,12 @@ class Notification(models.Model):
     body = models.TextField(_("内容"), blank=True)
     created_at = models.DateTimeField(_("时间"), auto_now_add=True)
     read_at = models.DateTimeField(_("已读时间"), null=True, blank=True)
-    # Idempotency: one notice per (user, event); a task run twice creates nothing new.
+    # Idempotency: one notice per (user, event), or per (user, key) for notices that follow no event (a report
+    # reminder); a task run twice creates nothing new.
     event = models.ForeignKey(
         ApplicationEvent, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
     )
+    key = models.CharField(max_length=80, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("站内通知")
@@ -379,6 +381,9 @@ class Notification(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(fields=["user", "event"], name="one_notification_per_user_and_event"),
+            models.UniqueConstraint(
+                fields=["user", "key"], condition=~Q(key=""), name="one_notification_per_user_and_key"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,9 @@
-"""Background jobs of applications: notifying the applicant organisation after a transition."""
+"""Background jobs of applications: the one notification path to an applicant organisation's members.
+
+Every notice an organisation receives, in the portal and by e-mail, goes through ``deliver``: after a transition
+(``notify_applicant_task``) and for what later stages have to say (``notify_members_task``: the evaluation stage's
+report reminders). Both are idempotent: one notification per user and event, or per user and key.
+"""
 
 from celery import shared_task
 from django.conf import settings
@@ -7,16 +12,41 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from applications import workflow
-from applications.models import APPLICANT_LABELS, ApplicationEvent, Notification, members_of
+from applications.models import APPLICANT_LABELS, Application, ApplicationEvent, Notification, members_of
+
+
+def deliver(
+    application: Application, *, title: str, body: str, event: ApplicationEvent | None = None, key: str = ""
+) -> int:
+    """Tell every member of the application's organisation: a notification in the portal and an e-mail.
+
+    A member who already has this event's (or this key's) notification gets nothing again. Return how many
+    notifications were created.
+    """
+    created = 0
+    for membership in members_of(application):
+        try:
+            with transaction.atomic():
+                Notification.objects.create(
+                    user=membership.user, application=application, event=event, key=key, title=title, body=body
+                )
+        except IntegrityError:
+            continue  # already notified by an earlier run
+        created += 1
+        if membership.user.email:
+            send_mail(
+                subject=_("【质量品牌专项资金】%(title)s") % {"title": title},
+                message=body,
+                from_email=None,
+                recipient_list=[membership.user.email],
+                fail_silently=True,
+            )
+    return created
 
 
 @shared_task(acks_late=True)
 def notify_applicant_task(*, event_id: int) -> int:
-    """Tell every member of the applicant organisation about a state change: in the portal and by email.
-
-    Idempotent: one notification per (user, event); a redelivered task sends nothing twice. Return how many
-    notifications were created.
-    """
+    """Tell the applicant organisation about a state change (the transition services queue it after commit)."""
     event = ApplicationEvent.objects.select_related("application__program").filter(pk=event_id).first()
     if event is None:
         return 0
@@ -37,22 +67,13 @@ def notify_applicant_task(*, event_id: int) -> int:
         body_lines.append(_("原因：%(r)s") % {"r": event.comment})
     url = f"{settings.SITE_URL.rstrip('/')}{application.get_absolute_url()}"
     body_lines.append(_("查看详情：%(url)s") % {"url": url})
-    body = "\n".join(body_lines)
-    created = 0
-    for membership in members_of(application):
-        try:
-            with transaction.atomic():
-                Notification.objects.create(
-                    user=membership.user, application=application, event=event, title=title, body=body
-                )
-        except IntegrityError:
-            continue  # already notified by an earlier run of this task
-        created += 1
-        send_mail(
-            subject=f"【质量品牌专项资金】{title}",
-            message=body,
-            from_email=None,
-            recipient_list=[membership.user.email],
-            fail_silently=True,
-        )
-    return created
+    return deliver(application, title=title, body="\n".join(body_lines), event=event)
+
+
+@shared_task(acks_late=True)
+def notify_members_task(*, application_id: int, title: str, body: str, key: str) -> int:
+    """Tell the organisation of an application something a later stage has to say, once per ``key``."""
+    application = Application.objects.filter(pk=application_id).first()
+    if application is None:
+        return 0
+    return deliver(application, title=title, body=body, key=key)
