@@ -106,7 +106,7 @@ class ApplicationAttachmentSerializer(serializers.ModelSerializer):
 
 
 class ApplicationEventSerializer(serializers.ModelSerializer):
-    label = serializers.CharField(read_only=True)
+    label = serializers.SerializerMethodField()
     # Plain strings: the same choices as ``state`` would otherwise appear as three enums in the schema.
     from_state = serializers.CharField(read_only=True)
     to_state = serializers.CharField(read_only=True)
@@ -116,6 +116,10 @@ class ApplicationEventSerializer(serializers.ModelSerializer):
         model = ApplicationEvent
         fields = ("name", "label", "from_state", "to_state", "actor", "at", "comment")
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_label(self, event: ApplicationEvent) -> str:
+        return event.applicant_label if self.context.get("applicant_view") else event.label
 
     @extend_schema_field(serializers.CharField())
     def get_actor(self, event: ApplicationEvent) -> str:
@@ -228,8 +232,12 @@ class ApplicationSerializer(ApplicationBaseSerializer):
 
     @extend_schema_field(ApplicationEventSerializer(many=True))
     def get_events(self, application: Application) -> list[dict]:
-        context = {**self.context, "applicant_view": _is_applicant_view(application, _viewer(self))}
-        return ApplicationEventSerializer(application.events.all(), many=True, context=context).data
+        applicant_view = _is_applicant_view(application, _viewer(self))
+        # The applicant's history leaves out the internal steps (approval), as its state label does.
+        events = [e for e in application.events.all() if not applicant_view or workflow.applicant_facing(e.name)]
+        return ApplicationEventSerializer(
+            events, many=True, context={**self.context, "applicant_view": applicant_view}
+        ).data
 
 
 # --- Write bodies: shape and types only; the services judge the content -------------------------

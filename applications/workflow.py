@@ -135,8 +135,9 @@ class Step:
     driver: Driver
     service: str  # the function that takes it (``module.function``), for the docs
     params: frozenset[Param] = field(default_factory=frozenset)
-    # Whether the applicant organisation is told (in the portal and by e-mail); approval changes nothing they see.
-    notify_applicant: bool = True
+    # Whether the applicant organisation is told (in the portal and by e-mail) and sees the step in its timeline;
+    # approval is internal (拟资助 still reads 审核中 for them) until the publicity notice makes it public.
+    applicant_facing: bool = True
 
     @property
     def person_driven(self) -> bool:
@@ -248,7 +249,7 @@ STEPS: tuple[Step, ...] = (
         actors=("approver",),
         driver=Driver.PERSON,
         service="applications.services.approve_application",
-        notify_applicant=False,
+        applicant_facing=False,
     ),
     Step(
         name="publish",
@@ -357,6 +358,7 @@ def label(name: str) -> str:
 
 
 def applicant_label(name: str) -> str:
+    """The label of an event or transition name in the applicant's timeline."""
     found = BY_NAME.get(name)
     return str(found.applicant_label) if found else name
 
@@ -365,3 +367,9 @@ def gives_reason(name: str) -> bool:
     """Whether the event of this step carries a reason the applicant must be told (return, reject, revoke, ...)."""
     found = BY_NAME.get(name)
     return found is not None and Param.REASON in found.params
+
+
+def applicant_facing(name: str) -> bool:
+    """Whether the applicant organisation sees this step (in its timeline, notifications and the API's history)."""
+    found = BY_NAME.get(name)
+    return found is None or found.applicant_facing

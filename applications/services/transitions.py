@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from applications import audit, workflow
+from applications.error_codes import ApplicationErrorCode
 from applications.models import Application, ApplicationEvent, ApplicationUnit
 from applications.services.assessment import assess, store_assessment
 from applications.services.caps import lock_organisation_year, recheck_caps
@@ -50,7 +51,7 @@ def check_transition(application: Application, name: str, actor: User | None) ->
     if application.state not in step.sources:
         raise Conflict(
             _("当前状态“%(s)s”下不能%(t)s") % {"s": application.staff_state_label, "t": step.verb},
-            code="transition_not_allowed",
+            code=ApplicationErrorCode.TRANSITION_NOT_ALLOWED,
         )
 
 
@@ -86,7 +87,7 @@ def _finish(
     )
     audit.seal(event, prev_hash or audit.GENESIS_HASH)
     event.save(force_insert=True)
-    if workflow.step(name).notify_applicant:
+    if workflow.step(name).applicant_facing:
         notify_applicant_task.delay_on_commit(event_id=event.pk)
     application.latest_event = event
     return application
@@ -121,7 +122,7 @@ def submit_application(*, application: Application, actor: User, comment: str = 
     lock_organisation_year(application.organisation_id, application.call.year)
     assessment = assess(application)
     if assessment.failed:
-        raise ValidationError([ValidationError(f"{c.name}：{c.message}", code=c.error_code) for c in assessment.failed])
+        raise ValidationError([ValidationError(f"{c.name}：{c.message}", code=c.code) for c in assessment.failed])
     store_assessment(application, assessment)
     from_state = application.state
     application.submit()
@@ -158,9 +159,9 @@ def return_application(
     """
     reason = (reason or "").strip()
     if not reason:
-        raise field_error("reason", _("请填写退回原因"), "reason_required")
+        raise field_error("reason", _("请填写退回原因"), ApplicationErrorCode.REASON_REQUIRED)
     if due_on is None or due_on < timezone.localdate():
-        raise field_error("due_on", _("请填写今天或以后的补正截止日期"), "due_date_invalid")
+        raise field_error("due_on", _("请填写今天或以后的补正截止日期"), ApplicationErrorCode.DUE_DATE_INVALID)
     return _simple_transition(application, actor, "return", comment or reason, reason=reason, due_on=due_on)
 
 
@@ -169,7 +170,7 @@ def reject_application(*, application: Application, actor: User, reason: str, co
     """Decide not to fund (intake officer or approver); a reason is required."""
     reason = (reason or "").strip()
     if not reason:
-        raise field_error("reason", _("请填写不予资助的原因"), "reason_required")
+        raise field_error("reason", _("请填写不予资助的原因"), ApplicationErrorCode.REASON_REQUIRED)
     return _simple_transition(application, actor, "reject", comment or reason, reason=reason)
 
 
@@ -230,7 +231,7 @@ def revoke_application(*, application: Application, actor: User, reason: str, co
     """Revoke during publicity. Stage-driven: only an upheld objection (``publicity.services.decide_objection``)."""
     reason = (reason or "").strip()
     if not reason:
-        raise field_error("reason", _("请填写撤销原因"), "reason_required")
+        raise field_error("reason", _("请填写撤销原因"), ApplicationErrorCode.REASON_REQUIRED)
     return _simple_transition(application, actor, "revoke", comment or reason, reason=reason)
 
 
@@ -252,7 +253,7 @@ def claw_back_application(*, application: Application, actor: User, reason: str,
     """Open a clawback after a failed evaluation or fraud. Stage-driven: only ``evaluations.services``."""
     reason = (reason or "").strip()
     if not reason:
-        raise field_error("reason", _("请填写追回原因"), "reason_required")
+        raise field_error("reason", _("请填写追回原因"), ApplicationErrorCode.REASON_REQUIRED)
     return _simple_transition(application, actor, "claw_back", comment or reason, reason=reason)
 
 
@@ -288,11 +289,11 @@ def run_transition(*, application: Application, actor: User | None, name: str, *
     """
     step = workflow.BY_NAME.get(name)
     if step is None:
-        raise field_error("name", _("没有这个操作：%(n)s") % {"n": name}, "transition_unknown")
+        raise field_error("name", _("没有这个操作：%(n)s") % {"n": name}, ApplicationErrorCode.TRANSITION_UNKNOWN)
     if not step.person_driven:
         raise Conflict(
             _("“%(t)s”不能在此直接操作，%(where)s。") % {"t": step.label, "where": step.where},
-            code="transition_driven_by_stage",
+            code=ApplicationErrorCode.TRANSITION_DRIVEN_BY_STAGE,
         )
     kwargs: dict[str, Any] = {"comment": params.get("comment") or ""}
     if workflow.Param.REASON in step.params:
