@@ -1,9 +1,12 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.models import Invitation, Membership, Organisation, Sanction, User
+from accounts.rules import validate_uscc
+from accounts.services import REGISTRATION_FIELDS
 
 
 class MembershipInline(admin.TabularInline):
@@ -28,23 +31,39 @@ class UserAdmin(DjangoUserAdmin):
     filter_horizontal = ("groups",)
 
 
+class OrganisationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = "__all__"
+        help_texts = {
+            name: _(
+                "登记信息：申报单位登记后不能自行修改，由工作人员核对营业执照或登记证书后在此更正；变更记录保存修改人和时间。"
+            )
+            for name in REGISTRATION_FIELDS
+        }
+
+    def clean_uscc(self) -> str:
+        # Stored normalised (upper-case, full-width folded), as registration stores it.
+        return validate_uscc(self.cleaned_data["uscc"])
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(SimpleHistoryAdmin):
+    """Staff correct the registration fields here (applicants cannot); SimpleHistoryAdmin records who and when."""
+
+    form = OrganisationAdminForm
     list_display = ("name", "uscc", "org_type", "district", "contact_person", "contact_phone", "created_at")
     list_filter = ("org_type", "district")
     search_fields = ("name", "uscc", "contact_person")
     readonly_fields = ("created_at", "updated_at")
     inlines = (MembershipInline,)
     fieldsets = (
-        (None, {"fields": ("uscc", "name", "org_type", "founded_on", "district", "registered_address")}),
+        (_("登记信息"), {"fields": REGISTRATION_FIELDS}),
+        (_("基本信息"), {"fields": ("name", "district", "registered_address")}),
         (_("联系人"), {"fields": ("legal_representative", "contact_person", "contact_phone", "contact_email")}),
         (_("收款账户"), {"fields": ("bank_name", "bank_account_number", "bank_account_name")}),
         (_("时间"), {"fields": ("created_at", "updated_at")}),
     )
-
-    def get_readonly_fields(self, request, obj=None):
-        # 统一社会信用代码注册后不可修改。
-        return (*self.readonly_fields, "uscc") if obj else self.readonly_fields
 
 
 @admin.register(Invitation)

@@ -1,7 +1,5 @@
 """Account endpoints of SPEC §8: API tokens and the applicant's organisation."""
 
-from collections.abc import Mapping
-
 from django.contrib.auth import authenticate
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +14,7 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.auth import SecondFactorRefused, check_api_second_factor
+from accounts.error_codes import AccountErrorCode
 from accounts.models import Organisation
 from core.api import StrictCharField, StrictModelSerializer, error_responses
 
@@ -59,7 +58,7 @@ class TokenView(APIView):
         if getattr(request._request, "axes_locked_out", False):
             return Response(
                 {
-                    "code": "locked_out",
+                    "code": AccountErrorCode.LOCKED_OUT,
                     "detail": str(_("登录失败次数过多，该账号已被暂时锁定，请15分钟后再试。")),
                     "fields": {},
                 },
@@ -67,7 +66,7 @@ class TokenView(APIView):
             )
         if user is None or not user.is_active:
             return Response(
-                {"code": "invalid_credentials", "detail": str(_("邮箱或密码不正确")), "fields": {}},
+                {"code": AccountErrorCode.INVALID_CREDENTIALS, "detail": str(_("邮箱或密码不正确")), "fields": {}},
                 status=status.HTTP_400_BAD_REQUEST,
             )
         try:
@@ -104,7 +103,8 @@ class OrganisationSerializer(StrictModelSerializer):
             "created_at",
             "updated_at",
         )
-        read_only_fields = ("uscc", "created_at", "updated_at")
+        # The registration fields are written once, by POST (OrganisationRegistrationSerializer).
+        read_only_fields = (*services.REGISTRATION_FIELDS, "created_at", "updated_at")
 
 
 class OrganisationRegistrationSerializer(OrganisationSerializer):
@@ -135,18 +135,21 @@ class OrganisationView(APIView):
         tags=["申报单位"],
         request=OrganisationSerializer,
         responses={200: OrganisationSerializer, **error_responses(400, 403, 404)},
+        summary="修改单位信息",
+        description=(
+            "统一社会信用代码、单位类型、成立日期登记后不能修改，如有错误请联系主管部门更正：提交与现有值不同的值时"
+            "返回 400，code 为 uscc_immutable（统一社会信用代码）或 registration_field_locked（单位类型、成立日期），"
+            "什么也不保存；提交与现有值相同的值不算修改。"
+        ),
     )
     def patch(self, request: Request) -> Response:
         organisation = self._organisation(request)
-        if isinstance(request.data, Mapping) and "uscc" in request.data:
-            # Read-only in the serializer; say so instead of silently ignoring it.
-            services.update_organisation(
-                organisation=organisation, actor=request.user, data={"uscc": request.data["uscc"]}
-            )
         serializer = OrganisationSerializer(organisation, data=request.data, partial=True)
-        serializer.is_valid(raise_exception=True)
+        serializer.is_valid(raise_exception=True)  # also refuses a body that is not an object
+        # Read-only in the serializer, which would drop them: the service refuses a change instead.
+        sent = {name: request.data[name] for name in services.REGISTRATION_FIELDS if name in request.data}
         organisation = services.update_organisation(
-            organisation=organisation, actor=request.user, data=serializer.validated_data
+            organisation=organisation, actor=request.user, data={**serializer.validated_data, **sent}
         )
         return Response(OrganisationSerializer(organisation).data)
 

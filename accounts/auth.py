@@ -5,6 +5,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from rest_framework import authentication, exceptions
 
+from accounts.error_codes import AccountErrorCode
+
 
 def axes_username(request: HttpRequest, credentials: dict | None) -> str:
     """Return the username an authentication attempt is for: allauth's ``login``/``email`` or ``username``."""
@@ -20,7 +22,7 @@ def lockout_response(request: HttpRequest, response: object = None, credentials:
     """Tell a locked-out user, in Chinese, that logins are paused for this account and address."""
     message = _("登录失败次数过多，该账号已被暂时锁定，请15分钟后再试或联系管理员。")
     if request.path.startswith("/api/"):
-        return JsonResponse({"code": "locked_out", "detail": message, "fields": {}}, status=429)
+        return JsonResponse({"code": AccountErrorCode.LOCKED_OUT, "detail": message, "fields": {}}, status=429)
     return render(request, "accounts/locked_out.html", {"message": message}, status=429)
 
 
@@ -56,21 +58,27 @@ def check_api_second_factor(user: object, code: str) -> None:
     authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     if authenticator is None:
         raise SecondFactorRefused(
-            403, "mfa_setup_required", _("工作人员须先登录管理后台设置动态验证码（TOTP），才能获取接口令牌。")
+            403,
+            AccountErrorCode.MFA_SETUP_REQUIRED,
+            _("工作人员须先登录管理后台设置动态验证码（TOTP），才能获取接口令牌。"),
         )
     failures_key = f"api-token-mfa-failures:{user.pk}"
     if (cache.get(failures_key) or 0) >= API_CODE_FAILURES_ALLOWED:
-        raise SecondFactorRefused(429, "mfa_locked", _("动态验证码错误次数过多，请5分钟后再试。"))
+        raise SecondFactorRefused(429, AccountErrorCode.MFA_LOCKED, _("动态验证码错误次数过多，请5分钟后再试。"))
     code = (code or "").strip()
     if not code:
-        raise SecondFactorRefused(400, "mfa_code_required", _("请填写身份验证器上的6位动态验证码。"), "code")
+        raise SecondFactorRefused(
+            400, AccountErrorCode.MFA_CODE_REQUIRED, _("请填写身份验证器上的6位动态验证码。"), "code"
+        )
     if not TOTP(authenticator).validate_code(code):
         if not cache.add(failures_key, 1, timeout=API_CODE_FAILURE_WINDOW_SECONDS):
             try:
                 cache.incr(failures_key)
             except ValueError:  # expired between add and incr
                 cache.add(failures_key, 1, timeout=API_CODE_FAILURE_WINDOW_SECONDS)
-        raise SecondFactorRefused(400, "mfa_code_invalid", _("动态验证码不正确或已使用，请输入最新的验证码。"), "code")
+        raise SecondFactorRefused(
+            400, AccountErrorCode.MFA_CODE_INVALID, _("动态验证码不正确或已使用，请输入最新的验证码。"), "code"
+        )
     cache.delete(failures_key)
 
 

@@ -1,12 +1,12 @@
+from typing import Any
+
 from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import MembershipRole, Organisation
-from accounts.services import ORGANISATION_EDITABLE_FIELDS
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
+from accounts.services import ORGANISATION_EDITABLE_FIELDS, REGISTRATION_FIELDS
 
 
 class OrganisationRegistrationForm(forms.ModelForm):
@@ -14,8 +14,14 @@ class OrganisationRegistrationForm(forms.ModelForm):
 
     class Meta:
         model = Organisation
-        fields = ("uscc", *ORGANISATION_EDITABLE_FIELDS)
-        widgets = {"founded_on": DateInput(), "registered_address": forms.TextInput()}
+        fields = (*REGISTRATION_FIELDS, *ORGANISATION_EDITABLE_FIELDS)
+        widgets = {
+            # A date input shows and sends ISO dates only: in zh-hans's first format (2018/05/01) it showed blank.
+            "founded_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "registered_address": forms.TextInput(),
+        }
+
+    field_order = ("uscc", "name")  # as on the page, for the error summary
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -34,10 +40,42 @@ class OrganisationRegistrationForm(forms.ModelForm):
 
 
 class OrganisationProfileForm(forms.ModelForm):
+    """What the applicant keeps up to date; the registration fields are shown as text (``registration_facts``)."""
+
     class Meta:
         model = Organisation
         fields = ORGANISATION_EDITABLE_FIELDS
-        widgets = {"founded_on": DateInput(), "registered_address": forms.TextInput()}
+        widgets = {"registered_address": forms.TextInput()}
+
+    def registration_facts(self) -> list[tuple[str, str]]:
+        """Return (label, value as shown) of each registration field, as stored."""
+        facts = []
+        for name in REGISTRATION_FIELDS:
+            field = Organisation._meta.get_field(name)
+            value = getattr(self.instance, name)
+            if field.choices:
+                value = self.instance._get_FIELD_display(field)
+            elif value is not None and not isinstance(value, str):
+                value = formats.localize(value)
+            facts.append((str(field.verbose_name), value))
+        return facts
+
+    def registration_values_sent(self) -> dict[str, Any]:
+        """Return the registration fields the request posted anyway (a page from before they were locked, a crafted
+        request), so that the service refuses a change rather than the form dropping it unsaid.
+
+        A blank value is left out: such old pages posted 成立日期 blank (their date input could not show the value).
+        """
+        sent: dict[str, Any] = {}
+        for name in REGISTRATION_FIELDS:
+            raw = self.data.get(name)
+            if not raw:
+                continue
+            try:
+                sent[name] = Organisation._meta.get_field(name).formfield().clean(raw)
+            except ValidationError:
+                sent[name] = raw  # not a value of the field, so not the stored one: the service refuses it
+        return sent
 
 
 class InvitationForm(forms.Form):

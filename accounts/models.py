@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.error_codes import AccountErrorCode
 from accounts.rules import validate_uscc
 
 
@@ -102,10 +103,12 @@ class District(models.TextChoices):
 
 
 phone_validator = RegexValidator(
-    r"^[0-9+\-() ]{7,20}$", message=_("请输入有效的电话号码，例如 0755-88888888 或 13800138000"), code="phone_invalid"
+    r"^[0-9+\-() ]{7,20}$",
+    message=_("请输入有效的电话号码，例如 0755-88888888 或 13800138000"),
+    code=AccountErrorCode.PHONE_INVALID,
 )
 bank_account_validator = RegexValidator(
-    r"^[0-9]{8,30}$", message=_("银行账号应为8至30位数字，不含空格"), code="bank_account_invalid"
+    r"^[0-9]{8,30}$", message=_("银行账号应为8至30位数字，不含空格"), code=AccountErrorCode.BANK_ACCOUNT_INVALID
 )
 
 
@@ -151,7 +154,7 @@ class Organisation(models.Model):
             models.UniqueConstraint(
                 Upper("uscc"),
                 name="organisation_uscc_unique_ci",
-                violation_error_code="uscc_taken",
+                violation_error_code=AccountErrorCode.USCC_TAKEN,
                 violation_error_message=_("该统一社会信用代码已注册，请联系本单位管理员邀请您加入"),
             ),
         ]
@@ -274,7 +277,7 @@ class Sanction(models.Model):
             models.CheckConstraint(
                 condition=models.Q(ends_on__gt=models.F("starts_on")),
                 name="sanction_ends_after_start",
-                violation_error_code="sanction_dates_invalid",
+                violation_error_code=AccountErrorCode.SANCTION_DATES_INVALID,
                 violation_error_message=_("截止日期必须晚于开始日期"),
             )
         ]

@@ -6,6 +6,8 @@ from enum import StrEnum
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from accounts.error_codes import AccountErrorCode
+
 # GB 32100-2015 代码字符集: digits and upper-case letters without I, O, Z, S, V.
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_LENGTH = 18
@@ -52,14 +54,16 @@ def validate_uscc(code: str) -> str:
     """
     normalised = normalise_uscc(code) if isinstance(code, str) else ""
     if len(normalised) != USCC_LENGTH or any(char not in _VALUES for char in normalised):
-        raise ValidationError(_("统一社会信用代码应为18位数字或大写字母"), code="uscc_invalid_format")
+        raise ValidationError(_("统一社会信用代码应为18位数字或大写字母"), code=AccountErrorCode.USCC_INVALID_FORMAT)
     if not _has_valid_structure(normalised[:-1]):
         raise ValidationError(
             _("统一社会信用代码格式不正确：第1位应为登记管理部门代码，第3至8位应为行政区划代码"),
-            code="uscc_invalid_format",
+            code=AccountErrorCode.USCC_INVALID_FORMAT,
         )
     if uscc_check_character(normalised[:-1]) != normalised[-1]:
-        raise ValidationError(_("统一社会信用代码校验位不正确，请核对后重新输入"), code="uscc_invalid_check")
+        raise ValidationError(
+            _("统一社会信用代码校验位不正确，请核对后重新输入"), code=AccountErrorCode.USCC_INVALID_CHECK
+        )
     return normalised
 
 

@@ -11,14 +11,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.error_codes import AccountErrorCode
 from accounts.models import Invitation, Membership, MembershipRole, Organisation, User
 from accounts.roles import ROLES, Role
 from accounts.rules import validate_uscc
 
+# Set at registration from the business licence (营业执照或登记证书); afterwards only staff correct them, in the admin,
+# where the history records who changed what and when. Eligibility rests on them: E1 (单位类型), E3 (经营年限, counted
+# from 成立日期) and E9 (统一社会信用代码).
+REGISTRATION_FIELDS = ("uscc", "org_type", "founded_on")
+# What the applicant keeps up to date after registration.
 ORGANISATION_EDITABLE_FIELDS = (
     "name",
-    "org_type",
-    "founded_on",
     "district",
     "registered_address",
     "legal_representative",
@@ -35,7 +39,11 @@ def _clean_organisation(organisation: Organisation, *, exclude: list[str] | None
     organisation.full_clean(exclude=exclude)
     if organisation.bank_account_name and organisation.bank_account_name != organisation.name:
         raise ValidationError(
-            {"bank_account_name": ValidationError(_("账户名称必须与单位名称完全一致"), code="account_name_mismatch")}
+            {
+                "bank_account_name": ValidationError(
+                    _("账户名称必须与单位名称完全一致"), code=AccountErrorCode.ACCOUNT_NAME_MISMATCH
+                )
+            }
         )
 
 
@@ -43,17 +51,23 @@ def _clean_organisation(organisation: Organisation, *, exclude: list[str] | None
 def register_organisation(*, actor: User, uscc: str, **fields: Any) -> Organisation:
     """Register an organisation by its USCC and make the actor its administrator.
 
+    ``fields`` are the other registration fields (``REGISTRATION_FIELDS``: set here, afterwards only staff correct
+    them) and the profile (``ORGANISATION_EDITABLE_FIELDS``); any other name is a ValueError.
     Raise ValidationError with code "uscc_invalid_format", "uscc_invalid_check", "uscc_taken" or
     "already_member" (the actor already belongs to an organisation); nothing is saved then.
     """
     if Membership.objects.filter(user=actor).exists():
-        raise ValidationError(_("您的账号已属于一个申报单位，不能再注册新的单位"), code="already_member")
+        raise ValidationError(_("您的账号已属于一个申报单位，不能再注册新的单位"), code=AccountErrorCode.ALREADY_MEMBER)
     uscc = validate_uscc(uscc)
     if Organisation.objects.filter(uscc__iexact=uscc).exists():
         raise ValidationError(
-            {"uscc": ValidationError(_("该统一社会信用代码已注册，请联系本单位管理员邀请您加入"), code="uscc_taken")}
+            {
+                "uscc": ValidationError(
+                    _("该统一社会信用代码已注册，请联系本单位管理员邀请您加入"), code=AccountErrorCode.USCC_TAKEN
+                )
+            }
         )
-    unknown = set(fields) - set(ORGANISATION_EDITABLE_FIELDS)
+    unknown = set(fields) - set(REGISTRATION_FIELDS) - set(ORGANISATION_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Unknown organisation fields: {sorted(unknown)}")
     organisation = Organisation(uscc=uscc, **fields)
@@ -63,7 +77,11 @@ def register_organisation(*, actor: User, uscc: str, **fields: Any) -> Organisat
             organisation.save()
     except IntegrityError as exc:  # a concurrent registration of the same USCC
         raise ValidationError(
-            {"uscc": ValidationError(_("该统一社会信用代码已注册，请联系本单位管理员邀请您加入"), code="uscc_taken")}
+            {
+                "uscc": ValidationError(
+                    _("该统一社会信用代码已注册，请联系本单位管理员邀请您加入"), code=AccountErrorCode.USCC_TAKEN
+                )
+            }
         ) from exc
     Membership.objects.create(user=actor, organisation=organisation, role=MembershipRole.ADMIN)
     return organisation
@@ -71,22 +89,53 @@ def register_organisation(*, actor: User, uscc: str, **fields: Any) -> Organisat
 
 @transaction.atomic
 def update_organisation(*, organisation: Organisation, actor: User, data: dict[str, Any]) -> Organisation:
-    """Change an organisation's profile or bank account; the USCC never changes after registration.
+    """Change what the applicant keeps up to date: the profile, the contacts and the bank account.
 
-    Raise PermissionDenied unless the actor is a member; ValidationError ("uscc_immutable", field errors).
+    The registration fields (``REGISTRATION_FIELDS``) are refused, not ignored, when ``data`` holds a value other than
+    the stored one; sending the stored value is no change. Raise PermissionDenied unless the actor is a member;
+    ValidationError with every field's error at once: "uscc_immutable", "registration_field_locked" (单位类型, 成立日期)
+    and the profile's own ("account_name_mismatch", ...). Nothing is saved then. Other keys of ``data`` are ignored.
     """
     organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
     if not Membership.objects.filter(user=actor, organisation=organisation).exists():
         raise PermissionDenied
-    if "uscc" in data and validate_uscc_or_none(data["uscc"]) != organisation.uscc:
-        raise ValidationError({"uscc": ValidationError(_("统一社会信用代码注册后不可修改"), code="uscc_immutable")})
+    errors = _registration_field_errors(organisation, data)
     changed = [field for field in ORGANISATION_EDITABLE_FIELDS if field in data]
     for field in changed:
         setattr(organisation, field, data[field])
-    _clean_organisation(organisation, exclude=["uscc"])
+    try:
+        _clean_organisation(organisation, exclude=["uscc"])
+    except ValidationError as error:
+        error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
     organisation._change_reason = "update_organisation"
     organisation.save(update_fields=[*changed, "updated_at"])
     return organisation
+
+
+def _registration_field_errors(organisation: Organisation, data: dict[str, Any]) -> dict[str, list[ValidationError]]:
+    """Return an error for each registration field to which ``data`` gives a value other than the stored one."""
+    errors = {}
+    for name in REGISTRATION_FIELDS:
+        if name in data and _differs_from_stored(organisation, name, data[name]):
+            # The USCC kept the code it had before the other registration fields were locked: clients match on it.
+            code = AccountErrorCode.USCC_IMMUTABLE if name == "uscc" else AccountErrorCode.REGISTRATION_FIELD_LOCKED
+            message = _("%(field)s在登记后不能修改，如有错误请联系主管部门更正")
+            field = Organisation._meta.get_field(name)
+            errors[name] = [ValidationError(message, code=code, params={"field": field.verbose_name})]
+    return errors
+
+
+def _differs_from_stored(organisation: Organisation, name: str, value: Any) -> bool:
+    """Say whether ``value`` (as sent: a date or ISO text, a code in any case) differs from the stored one."""
+    if name == "uscc":
+        return validate_uscc_or_none(value) != organisation.uscc
+    try:
+        value = Organisation._meta.get_field(name).to_python(value)
+    except (ValidationError, TypeError, ValueError):
+        return True  # not even a value of the field, so not the stored one
+    return value != getattr(organisation, name)
 
 
 def validate_uscc_or_none(value: str) -> str | None:
@@ -110,9 +159,11 @@ def invite_member(*, organisation: Organisation, actor: User, email: str, role: 
     _require_admin(organisation=organisation, actor=actor)
     email = email.strip().lower()
     if role not in MembershipRole.values:
-        raise ValidationError({"role": ValidationError(_("请选择有效的角色"), code="role_invalid")})
+        raise ValidationError({"role": ValidationError(_("请选择有效的角色"), code=AccountErrorCode.ROLE_INVALID)})
     if Membership.objects.filter(user__email__iexact=email).exists():
-        raise ValidationError({"email": ValidationError(_("该邮箱已是某个申报单位的成员"), code="already_member")})
+        raise ValidationError(
+            {"email": ValidationError(_("该邮箱已是某个申报单位的成员"), code=AccountErrorCode.ALREADY_MEMBER)}
+        )
     invitation = Invitation.objects.create(organisation=organisation, email=email, role=role, invited_by=actor)
     transaction.on_commit(lambda: _send_invitation_email(invitation))
     return invitation
@@ -148,9 +199,9 @@ def accept_invitation(*, invitation: Invitation, actor: User) -> Membership:
     """
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if not invitation.is_pending or invitation.email.lower() != actor.email.lower():
-        raise ValidationError(_("邀请已失效或不属于当前账号"), code="invitation_invalid")
+        raise ValidationError(_("邀请已失效或不属于当前账号"), code=AccountErrorCode.INVITATION_INVALID)
     if Membership.objects.filter(user=actor).exists():
-        raise ValidationError(_("您的账号已属于一个申报单位"), code="already_member")
+        raise ValidationError(_("您的账号已属于一个申报单位"), code=AccountErrorCode.ALREADY_MEMBER)
     membership = Membership.objects.create(user=actor, organisation=invitation.organisation, role=invitation.role)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
@@ -168,7 +219,7 @@ def remove_member(*, membership: Membership, actor: User) -> None:
     if membership.is_admin:
         admins = Membership.objects.filter(organisation=membership.organisation, role=MembershipRole.ADMIN).count()
         if admins <= 1:
-            raise ValidationError(_("单位至少需要保留一名管理员"), code="last_admin")
+            raise ValidationError(_("单位至少需要保留一名管理员"), code=AccountErrorCode.LAST_ADMIN)
     membership.delete()
 
 

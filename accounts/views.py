@@ -72,13 +72,17 @@ def _my_membership(request: HttpRequest) -> Membership:
 
 @login_required
 def organisation_detail(request: HttpRequest) -> HttpResponse:
-    """The organisation's profile and bank account, editable by its members."""
+    """The organisation's profile and bank account, editable by its members; the registration fields as text."""
     membership = _my_membership(request)
     organisation = membership.organisation
     form = OrganisationProfileForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_organisation(organisation=organisation, actor=request.user, data=form.cleaned_data)
+            services.update_organisation(
+                organisation=organisation,
+                actor=request.user,
+                data={**form.cleaned_data, **form.registration_values_sent()},
+            )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:

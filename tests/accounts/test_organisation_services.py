@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from accounts import services
+from accounts.error_codes import AccountErrorCode
 from accounts.models import Invitation, Membership, MembershipRole, Organisation
 from accounts.rules import build_uscc
 from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
@@ -35,6 +36,7 @@ def test_registering_an_organisation_makes_the_actor_its_administrator():
     organisation = services.register_organisation(actor=user, uscc=VALID_USCC.lower(), **profile())
 
     assert organisation.uscc == VALID_USCC
+    assert (organisation.org_type, organisation.founded_on) == ("enterprise", date(2012, 5, 18))
     membership = Membership.objects.get(user=user)
     assert membership.organisation == organisation
     assert membership.role == MembershipRole.ADMIN
@@ -109,7 +111,110 @@ def test_updating_the_profile_keeps_the_uscc_and_refuses_to_change_it():
     organisation.refresh_from_db()
     assert organisation.contact_person == "赵六"
     assert organisation.uscc == original
-    assert excinfo.value.error_dict["uscc"][0].code == "uscc_immutable"
+    assert excinfo.value.error_dict["uscc"][0].code == AccountErrorCode.USCC_IMMUTABLE
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "label"),
+    [
+        ("founded_on", date(2010, 1, 1), "成立日期"),
+        ("founded_on", "2010-01-01", "成立日期"),
+        ("founded_on", "not a date", "成立日期"),
+        ("founded_on", 20100101, "成立日期"),
+        ("founded_on", None, "成立日期"),
+        ("org_type", "other", "单位类型"),
+    ],
+)
+def test_changing_a_registration_field_is_refused_and_nothing_is_saved(field, value, label):
+    membership = MembershipFactory(organisation__founded_on=date(2015, 3, 1), organisation__org_type="enterprise")
+    organisation = membership.organisation
+    history_rows = organisation.history.count()
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.update_organisation(
+            organisation=organisation, actor=membership.user, data={field: value, "contact_person": "赵六"}
+        )
+
+    assert set(excinfo.value.error_dict) == {field}
+    error = excinfo.value.error_dict[field][0]
+    assert error.code == AccountErrorCode.REGISTRATION_FIELD_LOCKED
+    assert error.messages == [f"{label}在登记后不能修改，如有错误请联系主管部门更正"]
+    organisation.refresh_from_db()
+    assert (organisation.founded_on, organisation.org_type) == (date(2015, 3, 1), "enterprise")
+    assert organisation.contact_person != "赵六"
+    assert organisation.history.count() == history_rows
+
+
+def test_every_changed_registration_field_is_reported_in_one_round_with_the_other_errors():
+    membership = MembershipFactory()
+    organisation = membership.organisation
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.update_organisation(
+            organisation=organisation,
+            actor=membership.user,
+            data={
+                "uscc": build_uscc("91440300MA5GRN022"),
+                "org_type": "other",
+                "founded_on": date(2010, 1, 1),
+                "bank_account_name": "别的公司",
+            },
+        )
+
+    codes = {field: [e.code for e in errors] for field, errors in excinfo.value.error_dict.items()}
+    assert codes == {
+        "uscc": [AccountErrorCode.USCC_IMMUTABLE],
+        "org_type": [AccountErrorCode.REGISTRATION_FIELD_LOCKED],
+        "founded_on": [AccountErrorCode.REGISTRATION_FIELD_LOCKED],
+        "bank_account_name": [AccountErrorCode.ACCOUNT_NAME_MISMATCH],
+    }
+    organisation.refresh_from_db()
+    assert organisation.bank_account_name == organisation.name
+
+
+@pytest.mark.parametrize("founded_on", [date(2015, 3, 1), "2015-03-01"])
+def test_sending_the_stored_registration_values_is_no_change(founded_on):
+    membership = MembershipFactory(organisation__founded_on=date(2015, 3, 1), organisation__org_type="enterprise")
+    organisation = membership.organisation
+
+    services.update_organisation(
+        organisation=organisation,
+        actor=membership.user,
+        data={
+            "uscc": organisation.uscc.lower(),
+            "org_type": "enterprise",
+            "founded_on": founded_on,
+            "contact_person": "赵六",
+        },
+    )
+
+    organisation.refresh_from_db()
+    assert organisation.contact_person == "赵六"
+    assert (organisation.founded_on, organisation.org_type) == (date(2015, 3, 1), "enterprise")
+
+
+def test_the_error_codes_are_the_strings_clients_already_receive():
+    assert {str(code) for code in AccountErrorCode} == {
+        "uscc_invalid_format",
+        "uscc_invalid_check",
+        "uscc_taken",
+        "uscc_immutable",
+        "registration_field_locked",
+        "phone_invalid",
+        "bank_account_invalid",
+        "account_name_mismatch",
+        "already_member",
+        "role_invalid",
+        "invitation_invalid",
+        "last_admin",
+        "sanction_dates_invalid",
+        "invalid_credentials",
+        "locked_out",
+        "mfa_setup_required",
+        "mfa_locked",
+        "mfa_code_required",
+        "mfa_code_invalid",
+    }
 
 
 def test_a_non_member_cannot_update_an_organisation():
