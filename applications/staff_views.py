@@ -40,7 +40,7 @@ class TransitionForm(forms.Form):
     reason = forms.CharField(label=gettext_lazy("原因"), widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
     due_on = forms.DateField(
         label=gettext_lazy("补正截止日期"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("今天或以后的日期，例如 2026-03-15。"),
     )
     comment = forms.CharField(

@@ -16,10 +16,12 @@ from django.db import close_old_connections
 from rest_framework.authtoken.models import Token
 
 from applications import services
-from applications.models import TRANSITION_NAMES, Application
+from applications.models import Application
 from notices.services import ensure_award_notice
 from payouts.services import create_batch
 from programs.models import Program
+from publicity.services import open_publicity_notice
+from tests import stages
 from tests.applications.conftest import certificate_units, pdf, valid_data
 from tests.factories import UserFactory
 from tests.publicity.conftest import *  # noqa: F403  (roles, open_call, make_application, notice, ...)
@@ -61,10 +63,17 @@ def _in_process_requests():
 
 
 @pytest.fixture
-def world(roles, open_call, certificate_program, make_application, notice, django_capture_on_commit_callbacks):
+def world(
+    roles, open_call, certificate_program, make_application, approved_pair, allocate, django_capture_on_commit_callbacks
+):
     call_command("seed_programs", verbosity=0)
     open_call.programs.add(*Program.objects.filter(code__startswith="P"))
     owner = roles["owner"]
+    # Awarded first, through its own call's notice and the close job; then open_call's notice of the approved pair
+    # opens today and stays open (the close job that awarded the first would otherwise have confirmed them too).
+    awarded = make_application("awarded")
+    allocate(open_call)
+    notice = open_publicity_notice(call=open_call, actor=roles["approver"])
 
     draft = make_application("draft")
     certificate_draft = make_application(
@@ -74,7 +83,6 @@ def world(roles, open_call, certificate_program, make_application, notice, djang
         application=certificate_draft, actor=owner, kind="certificate", uploaded_file=pdf()
     )
 
-    awarded = make_application("awarded")
     Application.objects.filter(pk=awarded.pk).update(allocated_amount=Decimal("132000.00"))
     award_notice = ensure_award_notice(application_id=awarded.pk)
     with django_capture_on_commit_callbacks(execute=True):
@@ -131,7 +139,7 @@ def world(roles, open_call, certificate_program, make_application, notice, djang
         body_values={
             ("POST", "/applications/"): {"call": ids["call"], "program": programs},
             ("POST", "/applications/{id}/attachments/"): {"kind": ["certificate", "other"]},
-            ("POST", "/applications/{id}/transitions/"): {"name": list(TRANSITION_NAMES.values())},
+            ("POST", "/applications/{id}/transitions/"): {"name": [*stages.PERSON_STEPS, *stages.STAGE_STEPS]},
             ("POST", "/publicity/{id}/objections/"): {
                 "entry": list(notice.entries.values_list("pk", flat=True)),
                 "phone": ["13800138000", "0755-86000000"],
