@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import ADMINISTRATOR, APPROVER, user_has_role
+from allocations.error_codes import AllocationErrorCode
 from allocations.models import (
     AllocationLine,
     AllocationProgramResult,
@@ -212,9 +213,9 @@ def start_allocation(*, call: Call, actor: User) -> AllocationRun:
         raise PermissionDenied
     Call.objects.select_for_update().get(pk=call.pk)
     if is_frozen(call):
-        raise Conflict(_("本批次已进入公示，资助金额已锁定，不能重新分配"), code="allocation_frozen")
+        raise Conflict(_("本批次已进入公示，资助金额已锁定，不能重新分配"), code=AllocationErrorCode.ALLOCATION_FROZEN)
     if AllocationRun.objects.filter(call=call, status__in=(RunStatus.PENDING, RunStatus.RUNNING)).exists():
-        raise Conflict(_("本批次已有正在进行的资金分配，请稍候"), code="allocation_running")
+        raise Conflict(_("本批次已有正在进行的资金分配，请稍候"), code=AllocationErrorCode.ALLOCATION_RUNNING)
     run = AllocationRun.objects.create(
         call=call,
         started_by=actor,
@@ -259,7 +260,7 @@ def execute_allocation(*, run_id: int) -> AllocationRun:
 def _allocate(run: AllocationRun) -> None:
     call = Call.objects.select_for_update().get(pk=run.call_id)
     if is_frozen(call):
-        raise Conflict(_("本批次已进入公示，资助金额已锁定，不能重新分配"), code="allocation_frozen")
+        raise Conflict(_("本批次已进入公示，资助金额已锁定，不能重新分配"), code=AllocationErrorCode.ALLOCATION_FROZEN)
     sweep = sweep_caps(call=call, actor=run.started_by)
     applications = list(
         Application.objects.filter(call=call, state=State.APPROVED)
@@ -274,7 +275,7 @@ def _allocate(run: AllocationRun) -> None:
     if missing:
         raise ValidationError(
             _("以下项目未设置%(year)s年度资助总额：%(codes)s") % {"year": call.year, "codes": "、".join(missing)},
-            code="budget_missing",
+            code=AllocationErrorCode.BUDGET_MISSING,
         )
     frozen_elsewhere = dict(
         Application.objects.filter(program_id__in=program_ids, call__year=call.year, state__in=FROZEN_STATES)

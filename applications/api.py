@@ -80,7 +80,8 @@ class ApplicationDeclarationsSerializer(serializers.Serializer):
 
 
 class EligibilityCheckSerializer(serializers.Serializer):
-    code = serializers.CharField(read_only=True, help_text="E1…E9, M1 (materials), U1 (units)")
+    number = serializers.CharField(read_only=True, help_text="E1…E9, M1 (materials), U1 (units): the check's number")
+    code = serializers.CharField(read_only=True, help_text="the check's stable code, as a refused submission gives it")
     name = serializers.CharField(read_only=True)
     passed = serializers.BooleanField(read_only=True)
     message = serializers.CharField(read_only=True)

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
+from applications.error_codes import ApplicationErrorCode
 from applications.models import ApplicationUnit, PerformanceTarget
 from applications.services import MAX_TARGETS, MAX_UNITS, clean_units
 from programs.models import AmountRule, Call, FieldType, FormField, Program
@@ -173,11 +174,11 @@ def _first_error(error: ValidationError, field: str) -> ValidationError | None:
 
 # Which row field a units error of the service belongs to, by its code.
 UNIT_FIELD_BY_CODE = {
-    "tier_invalid": "tier",
-    "negative_amount": "claim_amount",
-    "invalid_amount": "claim_amount",
-    "invalid_date": "issued_on",
-    "duplicate_unit_key": "key",
+    ApplicationErrorCode.TIER_INVALID: "tier",
+    ApplicationErrorCode.NEGATIVE_AMOUNT: "claim_amount",
+    ApplicationErrorCode.INVALID_AMOUNT: "claim_amount",
+    ApplicationErrorCode.INVALID_DATE: "issued_on",
+    ApplicationErrorCode.DUPLICATE_UNIT_KEY: "key",
 }
 
 
@@ -190,7 +191,7 @@ class BaseUnitFormSet(BaseRowFormSet):
         message, code = item.messages[0], item.code
         forms, rows = self.filled_forms(), self.rows()
         index: int | None = None
-        if code == "duplicate_unit_key":
+        if code == ApplicationErrorCode.DUPLICATE_UNIT_KEY:
             seen: set[str] = set()
             for i, row in enumerate(rows):
                 key = normalise_unit_key(row.get("key", ""))
@@ -221,7 +222,7 @@ class BaseTargetFormSet(BaseRowFormSet):
         if item is None:
             return list(error.messages)
         message = item.messages[0]
-        if item.code == "target_incomplete":
+        if item.code == ApplicationErrorCode.TARGET_INCOMPLETE:
             for form, row in zip(self.filled_forms(), self.rows(), strict=True):
                 if not row["indicator"] or not row["target"]:
                     form.add_error("indicator" if not row["indicator"] else "target", message)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from accounts.models import Membership, Organisation
+from applications.error_codes import ApplicationErrorCode
 from applications.workflow import (
     APPLICANT_LABELS,
     APPROVED_STATES,
@@ -320,7 +321,7 @@ class ApplicationEvent(models.Model):
             models.UniqueConstraint(
                 fields=["application", "prev_hash"],
                 name="one_event_per_chain_link",
-                violation_error_code="audit_chain_fork",
+                violation_error_code=ApplicationErrorCode.AUDIT_CHAIN_FORK,
             )
         ]
 

@@ -10,6 +10,7 @@ from datetime import date
 
 from django.utils.translation import gettext as _
 
+from applications.error_codes import ApplicationErrorCode
 from programs.rules import REASON_ALREADY_FUNDED, REASON_CLAIM_MISSING, REASON_YEARLY_CAP_REACHED, UnitResult
 
 WINDOW_NONE = "none"
@@ -19,13 +20,19 @@ WINDOW_LAST_YEARS = "last_years"
 
 @dataclass(frozen=True)
 class Check:
-    """The outcome of one eligibility check: ``code`` E1…E9 (M1 materials, U1 units), and why."""
+    """The outcome of one eligibility check, passed or not, and why.
 
-    code: str
+    ``code`` is the check's stable code, the one submission raises while the check fails (API clients, tests and
+    the applicant pages key on it). ``number`` is what people call the check: E1…E9, M1 (materials), U1 (units),
+    shown beside its name. E6 (数量上限与重复资助) is the one check with two codes: ``ALREADY_FUNDED`` when only
+    the funded-once rule fails, else ``YEARLY_CAP_REACHED``.
+    """
+
+    number: str
+    code: ApplicationErrorCode
     name: str
     passed: bool
     message: str
-    error_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -93,13 +100,13 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
     checks.append(
         Check(
             "E1",
+            ApplicationErrorCode.APPLICANT_TYPE_NOT_ALLOWED,
             _("申报主体类型"),
             ok,
             _("单位类型“%(t)s”可以申报本项目") % {"t": facts.org_type_label}
             if ok
             else _("本项目仅限%(allowed)s申报，贵单位为%(t)s")
             % {"allowed": facts.allowed_types_label, "t": facts.org_type_label},
-            "" if ok else "applicant_type_not_allowed",
         )
     )
 
@@ -108,10 +115,10 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
     checks.append(
         Check(
             "E2",
+            ApplicationErrorCode.NOT_REGISTERED_IN_SHENZHEN,
             _("在深圳市注册"),
             ok,
             _("注册地在深圳市") if ok else _("申报单位须在深圳市依法注册登记，请在单位信息中核对注册所在区"),
-            "" if ok else "not_registered_in_shenzhen",
         )
     )
 
@@ -121,12 +128,12 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
     checks.append(
         Check(
             "E3",
+            ApplicationErrorCode.TOO_RECENTLY_ESTABLISHED,
             _("成立年限"),
             ok,
             (_("成立满%(n)s年") % {"n": years})
             if facts.min_years_established == 0 or ok
             else _("本项目要求成立满%(min)s年，贵单位成立%(n)s年") % {"min": facts.min_years_established, "n": years},
-            "" if ok else "too_recently_established",
         )
     )
 
@@ -135,10 +142,10 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
     checks.append(
         Check(
             "E4",
+            ApplicationErrorCode.SANCTIONED,
             _("无失信惩戒"),
             ok,
             _("无在期的失信惩戒") if ok else _("贵单位受失信惩戒，%(d)s 前不得申报") % {"d": facts.sanction_until},
-            "" if ok else "sanctioned",
         )
     )
 
@@ -163,7 +170,7 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
         message = _("以下事项的取得/发布日期不在本项目要求的时间范围内：%(u)s") % {"u": "、".join(outside)}
     else:
         message = _("请填写以下事项的取得/发布日期：%(u)s") % {"u": "、".join(undated)}
-    checks.append(Check("E5", _("证明材料时间"), ok, message, "" if ok else "evidence_out_of_window"))
+    checks.append(Check("E5", ApplicationErrorCode.EVIDENCE_OUT_OF_WINDOW, _("证明材料时间"), ok, message))
 
     # E6 数量上限与同一事项只资助一次
     over_cap = [
@@ -171,16 +178,15 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
     ]
     funded = [r.key or str(i + 1) for i, r in enumerate(facts.unit_results) if r.reason_code == REASON_ALREADY_FUNDED]
     ok = not over_cap and not funded
+    code = ApplicationErrorCode.YEARLY_CAP_REACHED
     if ok:
         message = _("未超过年度数量上限，无重复资助事项")
-        error = ""
     elif over_cap:
         message = _("以下事项超过本年度资助数量上限，请删除后再提交：%(u)s") % {"u": "、".join(over_cap)}
-        error = "yearly_cap_reached"
     else:
         message = _("以下事项已获资助，同一事项不重复资助：%(u)s") % {"u": "、".join(funded)}
-        error = "already_funded"
-    checks.append(Check("E6", _("数量上限与重复资助"), ok, message, error))
+        code = ApplicationErrorCode.ALREADY_FUNDED
+    checks.append(Check("E6", code, _("数量上限与重复资助"), ok, message))
 
     # E7 申报时间
     ok = facts.call_open and facts.program_in_call
@@ -190,17 +196,17 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
         message = _("本批次不受理该项目")
     else:
         message = _("不在申报时间内，系统不再受理提交")
-    checks.append(Check("E7", _("申报时间"), ok, message, "" if ok else "call_closed"))
+    checks.append(Check("E7", ApplicationErrorCode.CALL_CLOSED, _("申报时间"), ok, message))
 
     # E8 承诺
     ok = all(facts.declarations)
     checks.append(
         Check(
             "E8",
+            ApplicationErrorCode.DECLARATIONS_MISSING,
             _("申报承诺"),
             ok,
             _("已确认全部承诺") if ok else _("请勾选真实性承诺、不多头申报承诺和接受折算调整"),
-            "" if ok else "declarations_missing",
         )
     )
 
@@ -209,10 +215,10 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
     checks.append(
         Check(
             "E9",
+            ApplicationErrorCode.USCC_INVALID,
             _("统一社会信用代码"),
             ok,
             _("统一社会信用代码有效") if ok else _("统一社会信用代码校验不通过，请联系管理员"),
-            "" if ok else "uscc_invalid",
         )
     )
 
@@ -221,10 +227,10 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
     checks.append(
         Check(
             "M1",
+            ApplicationErrorCode.ATTACHMENT_MISSING,
             _("申报材料"),
             ok,
             _("必需材料已上传") if ok else _("请上传：%(m)s") % {"m": "、".join(facts.missing_attachments)},
-            "" if ok else "attachment_missing",
         )
     )
 
@@ -246,7 +252,11 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
     ok = not problems
     checks.append(
         Check(
-            "U1", _("申报内容"), ok, _("申报内容已填写完整") if ok else "；".join(problems), "" if ok else "incomplete"
+            "U1",
+            ApplicationErrorCode.INCOMPLETE,
+            _("申报内容"),
+            ok,
+            _("申报内容已填写完整") if ok else "；".join(problems),
         )
     )
     return checks

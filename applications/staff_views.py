@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from applications import selectors, services, workflow
+from applications.error_codes import ApplicationErrorCode
 from applications.models import Application
 from core.exceptions import Conflict
 
@@ -63,7 +64,7 @@ class TransitionForm(forms.Form):
     def clean_due_on(self) -> object:
         due_on = self.cleaned_data["due_on"]
         if due_on < timezone.localdate():
-            raise ValidationError(_("请填写今天或以后的补正截止日期"), code="due_date_invalid")
+            raise ValidationError(_("请填写今天或以后的补正截止日期"), code=ApplicationErrorCode.DUE_DATE_INVALID)
         return due_on
 
     def params(self) -> dict[str, object]:

@@ -24,6 +24,7 @@ from applications.models import Application, ApplicationEvent, Notification, Sta
 from core.exceptions import Conflict
 from core.uploads import inspect_upload
 from evaluations import rules
+from evaluations.error_codes import EvaluationErrorCode
 from evaluations.models import (
     Clawback,
     Grade,
@@ -85,7 +86,7 @@ def open_report(*, application: Application) -> PerformanceReport | None:
     if not rules.report_required(application.program):
         return None
     if application.state != State.DISBURSED:
-        raise Conflict(_("资金拨付后才需提交绩效报告"), code="not_disbursed")
+        raise Conflict(_("资金拨付后才需提交绩效报告"), code=EvaluationErrorCode.NOT_DISBURSED)
     months = rules.report_due_months(application.call, application.program)
     return PerformanceReport.objects.create(
         application=application, due_on=rules.report_due_on(disbursed_on(application), months)
@@ -102,7 +103,9 @@ def complete_without_report(*, application: Application, actor: User, comment: s
     _require_reviewer(actor)
     application = Application.objects.select_related("program").get(pk=application.pk)
     if rules.report_required(application.program):
-        raise _field_error("application", _("本项目须提交绩效报告，应对报告作出评价"), "report_required")
+        raise _field_error(
+            "application", _("本项目须提交绩效报告，应对报告作出评价"), EvaluationErrorCode.REPORT_REQUIRED
+        )
     return application_services.evaluate_application(
         application=application, actor=actor, comment=comment or _("本项目无须提交绩效报告")
     )
@@ -126,19 +129,21 @@ def submit_report(
     application = report.application
     _require_member(application, actor)
     if not report.is_editable:
-        raise Conflict(_("绩效报告已评价，不能再修改"), code="report_graded")
+        raise Conflict(_("绩效报告已评价，不能再修改"), code=EvaluationErrorCode.REPORT_GRADED)
     targets = {target.pk: target for target in application.targets.all()}
     errors: dict[str, ValidationError] = {}
     for target_id in results:
         if target_id not in targets:
-            errors[f"target_{target_id}"] = ValidationError(_("没有这项绩效目标"), code="target_unknown")
+            errors[f"target_{target_id}"] = ValidationError(
+                _("没有这项绩效目标"), code=EvaluationErrorCode.TARGET_UNKNOWN
+            )
     cleaned: dict[int, tuple[str, str]] = {}
     for target_id, target in targets.items():
         achieved, explanation = (str(value or "").strip() for value in results.get(target_id, ("", "")))
         if not achieved or not explanation:
             errors[f"target_{target_id}"] = ValidationError(
                 _("请填写“%(indicator)s”的实际完成值和完成情况说明") % {"indicator": target.indicator},
-                code="target_missing",
+                code=EvaluationErrorCode.TARGET_MISSING,
             )
             continue
         cleaned[target_id] = (achieved[:100], explanation)
@@ -165,7 +170,7 @@ def add_report_attachment(*, report: PerformanceReport, actor: User, uploaded_fi
     report = _locked_report(report)
     _require_member(report.application, actor)
     if not report.is_editable:
-        raise Conflict(_("绩效报告已评价，不能再上传附件"), code="report_graded")
+        raise Conflict(_("绩效报告已评价，不能再上传附件"), code=EvaluationErrorCode.REPORT_GRADED)
     facts = inspect_upload(uploaded_file)
     attachment = ReportAttachment(
         report=report,
@@ -190,7 +195,7 @@ def delete_report_attachment(*, attachment: ReportAttachment, actor: User) -> No
     report = _locked_report(attachment.report)
     _require_member(report.application, actor)
     if not report.is_editable:
-        raise Conflict(_("绩效报告已评价，不能再删除附件"), code="report_graded")
+        raise Conflict(_("绩效报告已评价，不能再删除附件"), code=EvaluationErrorCode.REPORT_GRADED)
     stored = attachment.file.name
     storage = attachment.file.storage
     attachment.delete()
@@ -214,7 +219,7 @@ def _open_clawback(
     if amount is None:
         amount = rules.default_clawback_amount(application.allocated_amount, application.standard_amount)
     if amount <= 0:
-        raise _field_error("amount", _("追回金额必须大于0"), "amount_invalid")
+        raise _field_error("amount", _("追回金额必须大于0"), EvaluationErrorCode.AMOUNT_INVALID)
     application = application_services.claw_back_application(application=application, actor=actor, reason=reason)
     sanction = _record_sanction(
         organisation_id=application.organisation_id, actor=actor, reason=reason, ends_on=sanction_ends_on
@@ -233,7 +238,9 @@ def _record_sanction(*, organisation_id: int, actor: User, reason: str, ends_on:
     starts_on = timezone.localdate()
     ends_on = ends_on or rules.default_sanction_ends_on(starts_on)
     if ends_on <= starts_on:
-        raise _field_error("sanction_ends_on", _("限制申报截止日期必须晚于今天"), "sanction_dates_invalid")
+        raise _field_error(
+            "sanction_ends_on", _("限制申报截止日期必须晚于今天"), EvaluationErrorCode.SANCTION_DATES_INVALID
+        )
     return Sanction.objects.create(
         organisation_id=organisation_id, reason=reason, starts_on=starts_on, ends_on=ends_on, created_by=actor
     )
@@ -261,12 +268,12 @@ def grade_report(
     _require_reviewer(actor)
     report = _locked_report(report)
     if grade not in Grade.values:
-        raise _field_error("grade", _("请选择评价等级"), "grade_invalid")
+        raise _field_error("grade", _("请选择评价等级"), EvaluationErrorCode.GRADE_INVALID)
     if report.status == ReportStatus.GRADED:
-        raise Conflict(_("绩效报告已评价"), code="report_graded")
+        raise Conflict(_("绩效报告已评价"), code=EvaluationErrorCode.REPORT_GRADED)
     passed = rules.is_passing(grade)
     if report.status == ReportStatus.PENDING or (report.status == ReportStatus.OVERDUE and passed):
-        raise Conflict(_("申报单位尚未提交绩效报告"), code="report_not_submitted")
+        raise Conflict(_("申报单位尚未提交绩效报告"), code=EvaluationErrorCode.REPORT_NOT_SUBMITTED)
     comment = (comment or "").strip()
     if passed:
         application_services.evaluate_application(
@@ -279,7 +286,9 @@ def grade_report(
             raise PermissionDenied
         if not comment:
             raise _field_error(
-                "comment", _("评价为不合格时须填写评价意见（作为追回原因告知申报单位）"), "comment_required"
+                "comment",
+                _("评价为不合格时须填写评价意见（作为追回原因告知申报单位）"),
+                EvaluationErrorCode.COMMENT_REQUIRED,
             )
         _open_clawback(
             application=report.application,
@@ -328,10 +337,10 @@ def report_fraud(
         raise PermissionDenied
     reason = (reason or "").strip()
     if not reason:
-        raise _field_error("reason", _("请填写查实的违规情形"), "reason_required")
+        raise _field_error("reason", _("请填写查实的违规情形"), EvaluationErrorCode.REASON_REQUIRED)
     application = Application.objects.select_for_update(of=("self",)).get(pk=application.pk)
     if application.state not in FRAUD_STATES:
-        raise Conflict(_("只有已核准的申报才能登记违规追回"), code="not_awarded")
+        raise Conflict(_("只有已核准的申报才能登记违规追回"), code=EvaluationErrorCode.NOT_AWARDED)
     full_reason = _("查实违规：%(r)s") % {"r": reason}
     if application.state in (State.DISBURSED, State.EVALUATED):
         clawback = _open_clawback(
@@ -359,7 +368,7 @@ def record_repayment(*, clawback: Clawback, actor: User) -> Clawback:
         raise PermissionDenied
     clawback = Clawback.objects.select_for_update(of=("self",)).get(pk=clawback.pk)
     if clawback.is_repaid:
-        raise Conflict(_("已登记退回"), code="already_repaid")
+        raise Conflict(_("已登记退回"), code=EvaluationErrorCode.ALREADY_REPAID)
     clawback.repaid_at = timezone.now()
     clawback.repaid_recorded_by = actor
     clawback.save(update_fields=["repaid_at", "repaid_recorded_by"])

@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 
 from core.api import error_responses
 from notices import selectors
+from notices.error_codes import NoticeErrorCode
 
 
 class AwardNoticeVerificationSerializer(serializers.Serializer):
@@ -48,5 +49,5 @@ class VerifyAwardNoticeView(APIView):
     def get(self, request: Request, code: str) -> Response:
         notice = selectors.find_issued_notice(code)
         if notice is None:
-            raise NotFound(_("未找到该资助通知书"), code="not_found")
+            raise NotFound(_("未找到该资助通知书"), code=NoticeErrorCode.NOT_FOUND)
         return Response(AwardNoticeVerificationSerializer(selectors.verification_facts(notice)).data)

@@ -34,6 +34,7 @@ from accounts.roles import ADMINISTRATOR, APPROVER, INTAKE, user_has_role
 from applications.models import FINANCE_STATES, Application, ApplicationEvent
 from core.exceptions import Conflict
 from core.money import CENT, format_yuan, to_chinese_capitals
+from notices.error_codes import NoticeErrorCode
 from notices.models import AwardNotice, NoticeStatus, notice_file_name, notice_folder
 
 logger = logging.getLogger(__name__)
@@ -340,5 +341,5 @@ def regenerate_award_notice(*, application: Application, actor: User) -> AwardNo
         raise PermissionDenied
     notice, facts = _claim(application.pk, force=True, actor=actor)
     if notice is None or facts is None:
-        raise Conflict(_("只有已核准的申报才有资助通知书"), code="not_awarded")
+        raise Conflict(_("只有已核准的申报才有资助通知书"), code=NoticeErrorCode.NOT_AWARDED)
     return _render_and_store(notice, facts, force=True)

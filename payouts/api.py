@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from core.api import ErrorSerializer, StrictCharField, error_responses
 from payouts import services
+from payouts.error_codes import PayoutErrorCode
 from payouts.models import PayoutBatch, PayoutLine
 from payouts.selectors import account_shown_to, batches_visible_to, get_batch, may_pay, may_view_payouts
 from programs.models import Call, Program
@@ -200,10 +201,10 @@ class PayoutBatchesView(APIView):
                 title=data.get("title", ""),
             )
         except ValidationError as error:
-            if error.code == "nothing_to_pay":
+            if error.code == PayoutErrorCode.NOTHING_TO_PAY:
                 return Response(
                     {
-                        "code": "nothing_to_pay",
+                        "code": PayoutErrorCode.NOTHING_TO_PAY,
                         "detail": error.messages[0],
                         "fields": {},
                         "skipped": _skipped(error.params["skipped"]),
@@ -282,7 +283,7 @@ class BatchResultsView(APIView):
             return Response({"rows": rows})
         items = body.validated_data.get("lines") or []
         if not items:
-            raise ValidationError(_("请提交逐笔结果或银行结果文件"), code="results_required")
+            raise ValidationError(_("请提交逐笔结果或银行结果文件"), code=PayoutErrorCode.RESULTS_REQUIRED)
         rows = []
         for item in items:
             line = get_object_or_404(PayoutLine, pk=item["line"], batch=batch)

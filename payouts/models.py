@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application
+from payouts.error_codes import PayoutErrorCode
 from programs.models import Call, Program
 
 
@@ -123,7 +124,7 @@ class PayoutLine(models.Model):
                 fields=["application"],
                 condition=~Q(status=LineStatus.FAILED),
                 name="one_live_payout_line_per_application",
-                violation_error_code="already_in_batch",
+                violation_error_code=PayoutErrorCode.ALREADY_IN_BATCH,
             ),
             models.UniqueConstraint(fields=["batch", "position"], name="payout_line_position_unique"),
             models.UniqueConstraint(fields=["batch", "application"], name="payout_line_application_once_per_batch"),

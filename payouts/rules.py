@@ -5,21 +5,23 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 
+from payouts.error_codes import PayoutErrorCode
+
 ACCOUNT_NUMBER_RE = re.compile(r"^[0-9]{8,30}$")
 # STACK.md: cells starting with these are formulas to Excel and WPS (CSV/formula injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
-def payee_problem(*, name: str, bank_name: str, account_number: str, account_name: str) -> str | None:
+def payee_problem(*, name: str, bank_name: str, account_number: str, account_name: str) -> PayoutErrorCode | None:
     """Return the error code that stops a payment to this payee, or None.
 
     SPEC §4：收款账户名称必须与单位名称一致. "bank_account_incomplete" when the bank, number or name is missing or
     the account name differs from the organisation name; "bank_account_invalid" when the number is not 8–30 digits.
     """
     if not (bank_name.strip() and account_number.strip() and account_name.strip()) or account_name != name:
-        return "bank_account_incomplete"
+        return PayoutErrorCode.BANK_ACCOUNT_INCOMPLETE
     if not ACCOUNT_NUMBER_RE.match(account_number):
-        return "bank_account_invalid"
+        return PayoutErrorCode.BANK_ACCOUNT_INVALID
     return None
 
 

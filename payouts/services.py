@@ -23,17 +23,18 @@ from applications.models import Application, State
 from applications.services import disburse_application, lock_organisation_year, recheck_caps
 from core.exceptions import Conflict
 from evaluations.services import open_report
+from payouts.error_codes import PayoutErrorCode
 from payouts.models import BatchStatus, LineStatus, PayoutBatch, PayoutEvent, PayoutLine
 from payouts.rules import batch_checksum, payee_problem
 from payouts.selectors import may_pay
 from programs.models import Call, Program
 
 SKIP_MESSAGES = {
-    "not_awarded": "申报不是“已核准（待拨付）”状态",
-    "already_in_batch": "申报已在其他拨付批次中（未失败）",
-    "not_allocated": "申报尚无核定资助金额",
-    "bank_account_incomplete": "收款账户信息不完整，或账户名称与单位名称不一致",
-    "bank_account_invalid": "银行账号应为8至30位数字",
+    PayoutErrorCode.NOT_AWARDED: "申报不是“已核准（待拨付）”状态",
+    PayoutErrorCode.ALREADY_IN_BATCH: "申报已在其他拨付批次中（未失败）",
+    PayoutErrorCode.NOT_ALLOCATED: "申报尚无核定资助金额",
+    PayoutErrorCode.BANK_ACCOUNT_INCOMPLETE: "收款账户信息不完整，或账户名称与单位名称不一致",
+    PayoutErrorCode.BANK_ACCOUNT_INVALID: "银行账号应为8至30位数字",
 }
 
 
@@ -71,7 +72,7 @@ def _candidates(
     if applications is not None:
         return sorted({a if isinstance(a, int) else a.pk for a in applications})
     if call is None and program is None:
-        raise ValidationError(_("请选择申报批次、资助项目或具体申报"), code="selection_required")
+        raise ValidationError(_("请选择申报批次、资助项目或具体申报"), code=PayoutErrorCode.SELECTION_REQUIRED)
     query = Application.objects.filter(state=State.AWARDED)
     if call is not None:
         query = query.filter(call=call)
@@ -117,13 +118,13 @@ def create_batch(
     for application in locked:
         organisation = application.organisation
         if application.state != State.AWARDED:
-            skip(application, "not_awarded")
+            skip(application, PayoutErrorCode.NOT_AWARDED)
             continue
         if application.pk in busy:
-            skip(application, "already_in_batch")
+            skip(application, PayoutErrorCode.ALREADY_IN_BATCH)
             continue
         if not application.allocated_amount:
-            skip(application, "not_allocated")
+            skip(application, PayoutErrorCode.NOT_ALLOCATED)
             continue
         problem = payee_problem(
             name=organisation.name,
@@ -137,21 +138,21 @@ def create_batch(
         try:
             check = recheck_caps(application)
         except ValidationError as error:
-            skip(application, error.error_list[0].code or "invalid", "；".join(error.messages))
+            skip(application, error.error_list[0].code or PayoutErrorCode.INVALID, "；".join(error.messages))
             continue
         if check.standard_amount < application.allocated_amount:
             skip(
                 application,
-                "organisation_cap_reached",
+                PayoutErrorCode.ORGANISATION_CAP_REACHED,
                 _("单位年度资助上限余额%(left)s元，少于核定金额%(amount)s元")
                 % {"left": check.standard_amount, "amount": application.allocated_amount},
             )
             continue
         accepted.append(application)
     missing = set(ids) - {a.pk for a in locked}
-    skipped.extend(Skipped(pk, "", "not_awarded", _("申报不存在")) for pk in sorted(missing))
+    skipped.extend(Skipped(pk, "", PayoutErrorCode.NOT_AWARDED, _("申报不存在")) for pk in sorted(missing))
     if not accepted:
-        raise ValidationError(_("没有可拨付的申报"), code="nothing_to_pay", params={"skipped": skipped})
+        raise ValidationError(_("没有可拨付的申报"), code=PayoutErrorCode.NOTHING_TO_PAY, params={"skipped": skipped})
     first = accepted[0]
     if not title:
         scope = call.title if call else (program.name if program else first.call.title)
@@ -179,7 +180,7 @@ def create_batch(
         with transaction.atomic():
             PayoutLine.objects.bulk_create(lines)
     except IntegrityError as exc:  # the partial unique index: another batch took one of them meanwhile
-        raise ValidationError(_("申报已在其他拨付批次中"), code="already_in_batch") from exc
+        raise ValidationError(_("申报已在其他拨付批次中"), code=PayoutErrorCode.ALREADY_IN_BATCH) from exc
     _event(
         batch,
         "create",
@@ -205,12 +206,14 @@ def approve_batch(*, batch: PayoutBatch, actor: User) -> PayoutBatch:
     _require_finance(actor)
     batch = _locked_batch(batch)
     if batch.status != BatchStatus.DRAFT:
-        raise Conflict(_("拨付批次已复核，不能再修改"), code="batch_immutable")
+        raise Conflict(_("拨付批次已复核，不能再修改"), code=PayoutErrorCode.BATCH_IMMUTABLE)
     if batch.created_by_id == actor.pk:
-        raise ValidationError(_("复核人不能是制单人，请由另一位财务人员复核"), code="same_officer")
+        raise ValidationError(_("复核人不能是制单人，请由另一位财务人员复核"), code=PayoutErrorCode.SAME_OFFICER)
     stale = batch.lines.exclude(application__state=State.AWARDED).values_list("reference", flat=True)
     if stale:
-        raise ValidationError(_("以下申报已不是待拨付状态：%(refs)s") % {"refs": "、".join(stale)}, code="not_awarded")
+        raise ValidationError(
+            _("以下申报已不是待拨付状态：%(refs)s") % {"refs": "、".join(stale)}, code=PayoutErrorCode.NOT_AWARDED
+        )
     rows = list(
         batch.lines.order_by("position").values_list("reference", "payee_uscc", "bank_account_number", "amount")
     )
@@ -233,10 +236,10 @@ def export_batch(*, batch: PayoutBatch, fmt: str, actor: User | None = None) -> 
     from payouts.exports import export_filename, write_csv, write_xlsx
 
     if fmt not in ("xlsx", "csv"):
-        raise ValidationError(_("导出格式应为 xlsx 或 csv"), code="format_invalid")
+        raise ValidationError(_("导出格式应为 xlsx 或 csv"), code=PayoutErrorCode.FORMAT_INVALID)
     batch = PayoutBatch.objects.get(pk=batch.pk)
     if not batch.is_approved:
-        raise Conflict(_("拨付批次复核后才能导出"), code="batch_not_approved")
+        raise Conflict(_("拨付批次复核后才能导出"), code=PayoutErrorCode.BATCH_NOT_APPROVED)
     content = write_xlsx(batch) if fmt == "xlsx" else write_csv(batch)
     _event(batch, "export", actor, format=fmt, checksum=batch.checksum)
     return export_filename(batch, fmt), content
@@ -247,17 +250,21 @@ def _clean_result(status: str, voucher_no: str, paid_on: date | None, reason: st
     if status == LineStatus.PAID:
         errors = {}
         if not voucher_no:
-            errors["voucher_no"] = ValidationError(_("请填写银行凭证号"), code="voucher_required")
+            errors["voucher_no"] = ValidationError(_("请填写银行凭证号"), code=PayoutErrorCode.VOUCHER_REQUIRED)
         if paid_on is None:
-            errors["paid_on"] = ValidationError(_("请填写到账日期"), code="paid_on_required")
+            errors["paid_on"] = ValidationError(_("请填写到账日期"), code=PayoutErrorCode.PAID_ON_REQUIRED)
         if errors:
             raise ValidationError(errors)
         return status, voucher_no, paid_on, ""
     if status == LineStatus.FAILED:
         if not reason:
-            raise ValidationError({"reason": ValidationError(_("请填写失败原因"), code="reason_required")})
+            raise ValidationError(
+                {"reason": ValidationError(_("请填写失败原因"), code=PayoutErrorCode.REASON_REQUIRED)}
+            )
         return status, "", None, reason
-    raise ValidationError({"status": ValidationError(_("结果应为 paid 或 failed"), code="status_invalid")})
+    raise ValidationError(
+        {"status": ValidationError(_("结果应为 paid 或 failed"), code=PayoutErrorCode.STATUS_INVALID)}
+    )
 
 
 @transaction.atomic
@@ -280,7 +287,7 @@ def record_line_result(
     status, voucher_no, paid_on, reason = _clean_result(status, voucher_no, paid_on, reason)
     line = PayoutLine.objects.select_for_update(of=("self",)).select_related("batch").get(pk=line.pk)
     if not line.batch.is_approved:
-        raise Conflict(_("拨付批次复核后才能登记结果"), code="batch_not_approved")
+        raise Conflict(_("拨付批次复核后才能登记结果"), code=PayoutErrorCode.BATCH_NOT_APPROVED)
     same = (
         line.status == status
         and line.voucher_no == voucher_no
@@ -290,9 +297,9 @@ def record_line_result(
     if same:
         return line, False
     if line.status == LineStatus.PAID:
-        raise Conflict(_("该笔已登记到账，不能更改"), code="line_already_paid")
+        raise Conflict(_("该笔已登记到账，不能更改"), code=PayoutErrorCode.LINE_ALREADY_PAID)
     if line.status == LineStatus.FAILED:
-        raise Conflict(_("该笔已登记失败，请将申报编入新的拨付批次"), code="line_already_failed")
+        raise Conflict(_("该笔已登记失败，请将申报编入新的拨付批次"), code=PayoutErrorCode.LINE_ALREADY_FAILED)
     line.status, line.voucher_no, line.paid_on, line.failure_reason = status, voucher_no, paid_on, reason
     line.recorded_by, line.recorded_at = actor, timezone.now()
     line.save(update_fields=["status", "voucher_no", "paid_on", "failure_reason", "recorded_by", "recorded_at"])
@@ -381,7 +388,9 @@ def _columns(header: list[str]) -> dict[str, int]:
                 columns[key] = index
                 break
     if "reference" not in columns or "status" not in columns:
-        raise ValidationError(_("结果文件应有表头：申报编号（reference）和状态（status）"), code="file_invalid")
+        raise ValidationError(
+            _("结果文件应有表头：申报编号（reference）和状态（status）"), code=PayoutErrorCode.FILE_INVALID
+        )
     return columns
 
 
@@ -395,13 +404,13 @@ def import_bank_results(*, batch: PayoutBatch, actor: User, file: Any) -> list[R
     _require_finance(actor)
     batch = PayoutBatch.objects.get(pk=batch.pk)
     if not batch.is_approved:
-        raise Conflict(_("拨付批次复核后才能登记结果"), code="batch_not_approved")
+        raise Conflict(_("拨付批次复核后才能登记结果"), code=PayoutErrorCode.BATCH_NOT_APPROVED)
     try:
         rows = _read_rows(file)
     except (ValueError, OSError, KeyError) as exc:
-        raise ValidationError(_("无法读取结果文件，请上传 CSV 或 XLSX"), code="file_invalid") from exc
+        raise ValidationError(_("无法读取结果文件，请上传 CSV 或 XLSX"), code=PayoutErrorCode.FILE_INVALID) from exc
     if not rows:
-        raise ValidationError(_("结果文件为空"), code="file_invalid")
+        raise ValidationError(_("结果文件为空"), code=PayoutErrorCode.FILE_INVALID)
     columns = _columns(rows[0])
     lines = {line.reference: line for line in batch.lines.all()}
 
@@ -417,7 +426,9 @@ def import_bank_results(*, batch: PayoutBatch, actor: User, file: Any) -> list[R
         line = lines.get(reference)
         if line is None:
             outcomes.append(
-                RowOutcome(number, reference, "unknown_reference", "unknown_reference", _("本批次无此编号"))
+                RowOutcome(
+                    number, reference, "unknown_reference", PayoutErrorCode.UNKNOWN_REFERENCE, _("本批次无此编号")
+                )
             )
             continue
         status = STATUS_ALIASES.get(cell(row, "status").lower(), cell(row, "status").lower())
@@ -433,9 +444,9 @@ def import_bank_results(*, batch: PayoutBatch, actor: User, file: Any) -> list[R
             )
         except ValidationError as error:
             code = (
-                next((e.code for errors in error.error_dict.values() for e in errors), "invalid")
+                next((e.code for errors in error.error_dict.values() for e in errors), PayoutErrorCode.INVALID)
                 if hasattr(error, "error_dict")
-                else (error.error_list[0].code or "invalid")
+                else (error.error_list[0].code or PayoutErrorCode.INVALID)
             )
             outcomes.append(RowOutcome(number, reference, "error", code, "；".join(error.messages)))
         except Conflict as error:

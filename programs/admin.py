@@ -9,6 +9,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.models import OrganisationType
 from core.admin import ReadOnlyAdminMixin
 from programs import services
+from programs.error_codes import ProgramErrorCode
 from programs.models import (
     AmountRule,
     AttachmentRequirement,
@@ -46,7 +47,7 @@ class TierFormSet(forms.BaseInlineFormSet):
             return
         live = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         if not live:
-            raise ValidationError(_("按档次资助的项目至少需要一个档次"), code="tiers_required")
+            raise ValidationError(_("按档次资助的项目至少需要一个档次"), code=ProgramErrorCode.TIERS_REQUIRED)
 
 
 TierInline.formset = TierFormSet

@@ -16,19 +16,20 @@ from simple_history.models import HistoricalRecords
 
 from accounts.models import OrganisationType
 from core.money import to_wan
+from programs.error_codes import ProgramErrorCode
 
 
 def validate_non_negative(value: Decimal) -> None:
     """Refuse a negative amount of money."""
     if value is not None and value < 0:
-        raise ValidationError(_("金额不能为负数"), code="negative_amount")
+        raise ValidationError(_("金额不能为负数"), code=ProgramErrorCode.NEGATIVE_AMOUNT)
 
 
 def validate_applicant_types(value: list) -> None:
     """Require a non-empty list of known organisation types."""
     valid = set(OrganisationType.values)
     if not isinstance(value, list) or not value or not set(value) <= valid:
-        raise ValidationError(_("请至少选择一种可申报的单位类型"), code="applicant_types_invalid")
+        raise ValidationError(_("请至少选择一种可申报的单位类型"), code=ProgramErrorCode.APPLICANT_TYPES_INVALID)
 
 
 def money_field(verbose_name: str, **kwargs: object) -> models.DecimalField:
@@ -153,7 +154,7 @@ class Program(models.Model):
             models.CheckConstraint(
                 condition=Q(unit_amount__isnull=True) | Q(unit_amount__gte=0),
                 name="program_unit_amount_non_negative",
-                violation_error_code="negative_amount",
+                violation_error_code=ProgramErrorCode.NEGATIVE_AMOUNT,
                 violation_error_message=_("金额不能为负数"),
             ),
         ]
@@ -168,13 +169,15 @@ class Program(models.Model):
         errors: dict[str, ValidationError] = {}
         if self.amount_rule in (AmountRule.FIXED, AmountRule.PER_UNIT) and self.unit_amount is None:
             errors["unit_amount"] = ValidationError(
-                _("定额或按单元资助的项目必须填写单元资助金额"), code="unit_amount_required"
+                _("定额或按单元资助的项目必须填写单元资助金额"), code=ProgramErrorCode.UNIT_AMOUNT_REQUIRED
             )
         if self.review_track == ReviewTrack.EXPERT_REVIEW and self.pass_mark is None:
-            errors["pass_mark"] = ValidationError(_("评审制项目必须设置评审通过分"), code="pass_mark_required")
+            errors["pass_mark"] = ValidationError(
+                _("评审制项目必须设置评审通过分"), code=ProgramErrorCode.PASS_MARK_REQUIRED
+            )
         if self.claim_required and self.amount_rule == AmountRule.FIXED:
             errors["claim_required"] = ValidationError(
-                _("定额资助的项目不按实际费用申报"), code="claim_not_allowed_for_fixed"
+                _("定额资助的项目不按实际费用申报"), code=ProgramErrorCode.CLAIM_NOT_ALLOWED_FOR_FIXED
             )
         if errors:
             raise ValidationError(errors)
@@ -254,7 +257,7 @@ class Tier(models.Model):
             models.CheckConstraint(
                 condition=Q(amount__gte=0),
                 name="tier_amount_non_negative",
-                violation_error_code="negative_amount",
+                violation_error_code=ProgramErrorCode.NEGATIVE_AMOUNT,
                 violation_error_message=_("金额不能为负数"),
             ),
         ]
@@ -320,7 +323,9 @@ class FormField(models.Model):
 
     def clean(self) -> None:
         if self.field_type == FieldType.CHOICE and not self.choice_list:
-            raise ValidationError({"choices": ValidationError(_("单选字段至少需要一个选项"), code="choices_required")})
+            raise ValidationError(
+                {"choices": ValidationError(_("单选字段至少需要一个选项"), code=ProgramErrorCode.CHOICES_REQUIRED)}
+            )
 
     @property
     def choice_list(self) -> list[str]:
@@ -369,7 +374,7 @@ class VerificationItem(models.Model):
             models.UniqueConstraint(
                 fields=["program", "text"],
                 name="verification_item_text_unique_per_program",
-                violation_error_code="verification_item_exists",
+                violation_error_code=ProgramErrorCode.VERIFICATION_ITEM_EXISTS,
                 violation_error_message=_("该项目已有相同的核实事项"),
             )
         ]
@@ -421,7 +426,7 @@ class Call(models.Model):
             models.CheckConstraint(
                 condition=Q(closes_at__gt=models.F("opens_at")),
                 name="call_closes_after_opens",
-                violation_error_code="call_closes_before_opens",
+                violation_error_code=ProgramErrorCode.CALL_CLOSES_BEFORE_OPENS,
                 violation_error_message=_("截止时间必须晚于开始时间"),
             ),
         ]
@@ -435,7 +440,11 @@ class Call(models.Model):
     def clean(self) -> None:
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             raise ValidationError(
-                {"closes_at": ValidationError(_("截止时间必须晚于开始时间"), code="call_closes_before_opens")}
+                {
+                    "closes_at": ValidationError(
+                        _("截止时间必须晚于开始时间"), code=ProgramErrorCode.CALL_CLOSES_BEFORE_OPENS
+                    )
+                }
             )
 
     def is_open_at(self, moment: datetime) -> bool:
@@ -472,13 +481,13 @@ class ProgramBudget(models.Model):
             models.UniqueConstraint(
                 fields=["program", "year"],
                 name="budget_unique_per_program_year",
-                violation_error_code="budget_exists",
+                violation_error_code=ProgramErrorCode.BUDGET_EXISTS,
                 violation_error_message=_("该项目该年度的预算已存在"),
             ),
             models.CheckConstraint(
                 condition=Q(amount__gte=0),
                 name="budget_amount_non_negative",
-                violation_error_code="negative_amount",
+                violation_error_code=ProgramErrorCode.NEGATIVE_AMOUNT,
                 violation_error_message=_("金额不能为负数"),
             ),
         ]
@@ -511,7 +520,7 @@ class OrganisationAnnualCap(models.Model):
             models.CheckConstraint(
                 condition=Q(amount__gte=0),
                 name="organisation_cap_non_negative",
-                violation_error_code="negative_amount",
+                violation_error_code=ProgramErrorCode.NEGATIVE_AMOUNT,
                 violation_error_message=_("金额不能为负数"),
             ),
         ]

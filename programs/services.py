@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from programs.error_codes import ProgramErrorCode
 from programs.models import Call, ProgramBudget
 
 
@@ -29,7 +30,9 @@ def clone_call(*, call: Call, actor: User, years: int = 1) -> Call:
     year = call.year + years
     title = call.title.replace(str(call.year), str(year)) if str(call.year) in call.title else f"{call.title}（{year}）"
     if Call.objects.filter(year=year, title=title).exists():
-        raise ValidationError(_("目标年度已存在同名批次：%(title)s") % {"title": title}, code="call_exists")
+        raise ValidationError(
+            _("目标年度已存在同名批次：%(title)s") % {"title": title}, code=ProgramErrorCode.CALL_EXISTS
+        )
     clone = Call(
         year=year,
         title=title,

@@ -15,6 +15,7 @@ from core.api import StrictCharField, error_responses
 from core.net import client_ip
 from programs.models import Call
 from publicity import selectors, services
+from publicity.error_codes import PublicityErrorCode
 from publicity.models import Objection, PublicityEntry, PublicityNotice
 
 
@@ -86,7 +87,7 @@ class ObjectionCreateView(APIView):
             entry = selectors.find_entry(notice, data.get("entry"))
         except ValueError:
             raise serializers.ValidationError(
-                {"entry": [serializers.ErrorDetail("所选申报不在本公示中", code="entry_invalid")]}
+                {"entry": [serializers.ErrorDetail("所选申报不在本公示中", code=PublicityErrorCode.ENTRY_INVALID)]}
             ) from None
         objection = services.file_objection(
             notice=notice,

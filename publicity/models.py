@@ -18,13 +18,14 @@ from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application
 from programs.models import Call
+from publicity.error_codes import PublicityErrorCode
 
 # Mainland mobile (11 digits starting 1[3-9]) or a landline with its area code, optionally with an extension.
 PHONE_PATTERN = r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$"
 phone_validator = RegexValidator(
     PHONE_PATTERN,
     message=_("请输入有效的联系电话，例如 13800138000 或 0755-88888888"),
-    code="phone_invalid",
+    code=PublicityErrorCode.PHONE_INVALID,
 )
 
 

@@ -21,6 +21,7 @@ from notices.hooks import on_awarded
 from programs.models import Call
 from publicity import rules
 from publicity.calendar import add_working_days
+from publicity.error_codes import PublicityErrorCode
 from publicity.models import (
     Objection,
     ObjectionStatus,
@@ -62,22 +63,24 @@ def open_publicity_notice(*, call: Call, actor: User, title: str = "") -> Public
     call = Call.objects.select_for_update().get(pk=call.pk)
     runs = AllocationRun.objects.filter(call=call)
     if runs.filter(status__in=(RunStatus.PENDING, RunStatus.RUNNING)).exists():
-        raise Conflict(_("本批次正在进行资金分配，请待分配完成后再发布公示"), code="allocation_running")
+        raise Conflict(
+            _("本批次正在进行资金分配，请待分配完成后再发布公示"), code=PublicityErrorCode.ALLOCATION_RUNNING
+        )
     if not runs.filter(status=RunStatus.DONE).exists():
-        raise ValidationError(_("本批次尚未完成资金分配，不能发布公示"), code="allocation_missing")
+        raise ValidationError(_("本批次尚未完成资金分配，不能发布公示"), code=PublicityErrorCode.ALLOCATION_MISSING)
     applications = list(
         Application.objects.filter(call=call, state=State.APPROVED)
         .select_related("organisation", "program")
         .order_by("program__code", "organisation__name", "pk")
     )
     if not applications:
-        raise ValidationError(_("本批次没有“拟资助”的申报可以公示"), code="nothing_to_publish")
+        raise ValidationError(_("本批次没有“拟资助”的申报可以公示"), code=PublicityErrorCode.NOTHING_TO_PUBLISH)
     unallocated = [a for a in applications if a.allocated_amount is None]
     if unallocated:
         raise ValidationError(
             _("有%(n)d项拟资助申报在最近一次资金分配之后才审定，请重新运行资金分配后再发布公示")
             % {"n": len(unallocated)},
-            code="allocation_missing",
+            code=PublicityErrorCode.ALLOCATION_MISSING,
         )
     today = timezone.localdate()
     ends_on, provisional = add_working_days(today, call.publicity_working_days)
@@ -135,35 +138,46 @@ def file_objection(
     """
     notice = PublicityNotice.objects.select_for_update().get(pk=notice.pk)
     if not rules.accepts_objections(starts_on=notice.starts_on, ends_on=notice.ends_on, today=timezone.localdate()):
-        raise ValidationError(_("该公示不在公示期内，不再受理异议"), code="publicity_closed")
+        raise ValidationError(_("该公示不在公示期内，不再受理异议"), code=PublicityErrorCode.PUBLICITY_CLOSED)
     name, organisation = (name or "").strip(), (organisation or "").strip()
     phone, content = (phone or "").strip(), (content or "").strip()
     errors: dict[str, list[ValidationError]] = {}
     if not name and not phone:
         errors[NON_FIELD_ERRORS] = [
-            ValidationError(_("异议实行实名制，请填写真实姓名和联系电话；匿名异议不予受理"), code="anonymous_refused")
+            ValidationError(
+                _("异议实行实名制，请填写真实姓名和联系电话；匿名异议不予受理"),
+                code=PublicityErrorCode.ANONYMOUS_REFUSED,
+            )
         ]
     if not name:
-        errors.setdefault("name", []).append(ValidationError(_("请填写真实姓名"), code="required"))
+        errors.setdefault("name", []).append(ValidationError(_("请填写真实姓名"), code=PublicityErrorCode.REQUIRED))
     elif len(name) > NAME_MAX:
-        errors.setdefault("name", []).append(ValidationError(_("姓名过长"), code="too_long"))
+        errors.setdefault("name", []).append(ValidationError(_("姓名过长"), code=PublicityErrorCode.TOO_LONG))
     if not phone:
-        errors.setdefault("phone", []).append(ValidationError(_("请填写联系电话"), code="required"))
+        errors.setdefault("phone", []).append(ValidationError(_("请填写联系电话"), code=PublicityErrorCode.REQUIRED))
     else:
         try:
             phone_validator(phone)
         except ValidationError as error:
             errors.setdefault("phone", []).append(error)
     if len(organisation) > ORGANISATION_MAX:
-        errors.setdefault("organisation", []).append(ValidationError(_("单位名称过长"), code="too_long"))
+        errors.setdefault("organisation", []).append(
+            ValidationError(_("单位名称过长"), code=PublicityErrorCode.TOO_LONG)
+        )
     if not content:
-        errors.setdefault("content", []).append(ValidationError(_("请填写异议内容和理由"), code="required"))
+        errors.setdefault("content", []).append(
+            ValidationError(_("请填写异议内容和理由"), code=PublicityErrorCode.REQUIRED)
+        )
     elif len(content) > CONTENT_MAX:
         errors.setdefault("content", []).append(
-            ValidationError(_("异议内容不超过%(n)d字，可上传异议书说明详情") % {"n": CONTENT_MAX}, code="too_long")
+            ValidationError(
+                _("异议内容不超过%(n)d字，可上传异议书说明详情") % {"n": CONTENT_MAX}, code=PublicityErrorCode.TOO_LONG
+            )
         )
     if entry is not None and entry.notice_id != notice.pk:
-        errors.setdefault("entry", []).append(ValidationError(_("所选申报不在本公示中"), code="entry_invalid"))
+        errors.setdefault("entry", []).append(
+            ValidationError(_("所选申报不在本公示中"), code=PublicityErrorCode.ENTRY_INVALID)
+        )
     letter_type = letter_name = ""
     if letter is not None:
         try:
@@ -209,13 +223,15 @@ def decide_objection(*, objection: Objection, actor: User, uphold: bool, reason:
         raise PermissionDenied
     objection = Objection.objects.select_for_update(of=("self",)).select_related("notice", "entry").get(pk=objection.pk)
     if objection.status != ObjectionStatus.OPEN:
-        raise Conflict(_("该异议已处理，不能重复处理"), code="already_decided")
+        raise Conflict(_("该异议已处理，不能重复处理"), code=PublicityErrorCode.ALREADY_DECIDED)
     reason = (reason or "").strip()
     if not reason:
-        raise _field_error("reason", _("请填写处理意见"), "reason_required")
+        raise _field_error("reason", _("请填写处理意见"), PublicityErrorCode.REASON_REQUIRED)
     if uphold:
         if objection.entry is None:
-            raise _field_error("reason", _("该异议未指明具体申报，无法撤销；请联系异议人确认后处理"), "entry_required")
+            raise _field_error(
+                "reason", _("该异议未指明具体申报，无法撤销；请联系异议人确认后处理"), PublicityErrorCode.ENTRY_REQUIRED
+            )
         application = objection.entry.application
         if application.state != State.REJECTED:
             revoke_application(application=application, actor=actor, reason=reason, comment=_("异议成立：") + reason)

@@ -7,6 +7,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from review.error_codes import ReviewErrorCode
+
 CENT = Decimal("0.01")
 
 
@@ -46,14 +48,14 @@ def mean_score(totals: Sequence[Decimal]) -> Decimal | None:
     return (sum(totals, Decimal("0")) / len(totals)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def score_error(score: Decimal, max_score: int) -> str | None:
+def score_error(score: Decimal, max_score: int) -> ReviewErrorCode | None:
     """Return the code of what is wrong with a score for a criterion with full marks ``max_score``, or None."""
     if not score.is_finite():
-        return "score_invalid"
+        return ReviewErrorCode.SCORE_INVALID
     if score.as_tuple().exponent < -2:
-        return "score_invalid"
+        return ReviewErrorCode.SCORE_INVALID
     if score < 0 or score > max_score:
-        return "score_out_of_range"
+        return ReviewErrorCode.SCORE_OUT_OF_RANGE
     return None
 
 
@@ -65,7 +67,7 @@ def checklist_blockers(items: Sequence[ChecklistItem]) -> list[ValidationError]:
     return [
         ValidationError(
             _("核实清单未完成，以下事项未核实或未通过：%(items)s"),
-            code="checklist_incomplete",
+            code=ReviewErrorCode.CHECKLIST_INCOMPLETE,
             params={"items": "、".join(open_items)},
         )
     ]
@@ -79,7 +81,7 @@ def expert_review_blockers(
         return [
             ValidationError(
                 _("专家评分不足：需要至少%(need)s位专家提交评分，目前%(have)s位"),
-                code="not_enough_scores",
+                code=ReviewErrorCode.NOT_ENOUGH_SCORES,
                 params={"need": min_experts, "have": len(totals)},
             )
         ]
@@ -88,7 +90,7 @@ def expert_review_blockers(
         return [
             ValidationError(
                 _("评审得分%(score)s分，低于通过分%(pass_mark)s分"),
-                code="below_pass_mark",
+                code=ReviewErrorCode.BELOW_PASS_MARK,
                 params={"score": mean, "pass_mark": pass_mark},
             )
         ]

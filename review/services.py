@@ -20,6 +20,7 @@ from accounts.roles import APPROVER, EXPERT, INTAKE, user_has_role
 from applications.models import Application, State
 from programs.models import ReviewTrack, ScoringCriterion, VerificationItem
 from review import rules
+from review.error_codes import ReviewErrorCode
 from review.models import ExpertAssignment, ExpertScore, VerificationCheck
 
 
@@ -76,7 +77,7 @@ def _locked_application(application: Application) -> Application:
 
 
 def _not_accepted() -> ValidationError:
-    return ValidationError(_("只有已受理（审核中）的申报可以进行此操作"), code="not_accepted")
+    return ValidationError(_("只有已受理（审核中）的申报可以进行此操作"), code=ReviewErrorCode.NOT_ACCEPTED)
 
 
 # --- 核实: the verification checklist -------------------------------------------------------------------------
@@ -101,7 +102,9 @@ def record_verification(
     unknown = [str(pk) for pk in results if int(pk) not in items]
     if unknown:
         raise ValidationError(
-            _("核实事项不属于该申报的资助项目：%(ids)s"), code="unknown_item", params={"ids": "、".join(unknown)}
+            _("核实事项不属于该申报的资助项目：%(ids)s"),
+            code=ReviewErrorCode.UNKNOWN_ITEM,
+            params={"ids": "、".join(unknown)},
         )
     now = timezone.now()
     checks = []
@@ -145,16 +148,20 @@ def affiliated_usccs(expert: User) -> set[str]:
 def _assignment_refusal(application: Application, expert: User, usccs: set[str]) -> ValidationError | None:
     if application.program.review_track != ReviewTrack.EXPERT_REVIEW:
         return ValidationError(
-            _("%(ref)s 为核准制项目，无需专家评审"), code="not_expert_review", params={"ref": application}
+            _("%(ref)s 为核准制项目，无需专家评审"), code=ReviewErrorCode.NOT_EXPERT_REVIEW, params={"ref": application}
         )
     if application.state != State.ACCEPTED:
-        return ValidationError(_("%(ref)s 不在审核中，不能分配专家"), code="not_accepted", params={"ref": application})
+        return ValidationError(
+            _("%(ref)s 不在审核中，不能分配专家"), code=ReviewErrorCode.NOT_ACCEPTED, params={"ref": application}
+        )
     if not user_has_role(expert, EXPERT) or not expert.is_active:
-        return ValidationError(_("%(expert)s 不是评审专家"), code="not_an_expert", params={"expert": expert})
+        return ValidationError(
+            _("%(expert)s 不是评审专家"), code=ReviewErrorCode.NOT_AN_EXPERT, params={"expert": expert}
+        )
     if application.organisation.uscc.upper() in usccs:
         return ValidationError(
             _("%(expert)s 与申报单位 %(org)s 有关联，应当回避"),
-            code="expert_affiliated",
+            code=ReviewErrorCode.EXPERT_AFFILIATED,
             params={"expert": expert, "org": application.organisation.name},
         )
     return None
@@ -225,9 +232,9 @@ def _clean_score(value: Any) -> Decimal | None:
 
 
 SCORE_MESSAGES = {
-    "score_required": gettext_lazy("请为该评分项打分"),
-    "score_invalid": gettext_lazy("请输入最多两位小数的数字"),
-    "score_out_of_range": gettext_lazy("得分应在0至%(max)s分之间"),
+    ReviewErrorCode.SCORE_REQUIRED: gettext_lazy("请为该评分项打分"),
+    ReviewErrorCode.SCORE_INVALID: gettext_lazy("请输入最多两位小数的数字"),
+    ReviewErrorCode.SCORE_OUT_OF_RANGE: gettext_lazy("得分应在0至%(max)s分之间"),
 }
 
 
@@ -248,9 +255,9 @@ def submit_scores(
     if assignment.expert_id != getattr(actor, "pk", None):
         raise PermissionDenied
     if assignment.no_conflict_confirmed_at is None:
-        raise ValidationError(_("请先确认无利益冲突"), code="conflict_not_confirmed")
+        raise ValidationError(_("请先确认无利益冲突"), code=ReviewErrorCode.CONFLICT_NOT_CONFIRMED)
     if assignment.submitted_at is not None:
-        raise ValidationError(_("评分已提交，不能修改"), code="scores_final")
+        raise ValidationError(_("评分已提交，不能修改"), code=ReviewErrorCode.SCORES_FINAL)
     if application.state != State.ACCEPTED:
         raise _not_accepted()
     criteria = {c.pk: c for c in ScoringCriterion.objects.filter(program_id=application.program_id)}
@@ -259,7 +266,7 @@ def submit_scores(
     if unknown:
         raise ValidationError(
             _("评分项不属于该申报的资助项目：%(ids)s"),
-            code="unknown_criterion",
+            code=ReviewErrorCode.UNKNOWN_CRITERION,
             params={"ids": "、".join(map(str, unknown))},
         )
     errors: dict[str, ValidationError] = {}
@@ -267,7 +274,7 @@ def submit_scores(
     for pk, criterion in criteria.items():
         score, comment = given.get(pk, (None, ""))
         score = _clean_score(score)
-        code = "score_required" if score is None else rules.score_error(score, criterion.max_score)
+        code = ReviewErrorCode.SCORE_REQUIRED if score is None else rules.score_error(score, criterion.max_score)
         if code:
             errors[f"score_{pk}"] = ValidationError(
                 SCORE_MESSAGES[code], code=code, params={"max": criterion.max_score}

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from applications.error_codes import ApplicationErrorCode
 from applications.models import EDITABLE_STATES, Application, Attachment
 from applications.services.common import field_error, locked, require_member
 from core.exceptions import Conflict
@@ -22,11 +23,11 @@ def add_attachment(*, application: Application, actor: User, kind: str, uploaded
     application = locked(application, related=())  # an upload reads none of the joined rows
     require_member(application, actor)
     if application.state not in EDITABLE_STATES:
-        raise Conflict(_("只有草稿或退回补正的申报可以上传材料"), code="not_editable")
+        raise Conflict(_("只有草稿或退回补正的申报可以上传材料"), code=ApplicationErrorCode.NOT_EDITABLE)
     requirements = AttachmentRequirement.objects.filter(program_id=application.program_id)
     kinds = set(requirements.order_by().values_list("kind", flat=True)) | {"other"}
     if kind not in kinds:
-        raise field_error("kind", _("本项目没有这类材料"), "attachment_kind_invalid")
+        raise field_error("kind", _("本项目没有这类材料"), ApplicationErrorCode.ATTACHMENT_KIND_INVALID)
     facts = inspect_upload(uploaded_file)
     attachment = Attachment(
         application=application,
@@ -51,7 +52,7 @@ def delete_attachment(*, attachment: Attachment, actor: User) -> None:
     application = Application.objects.select_for_update().get(pk=attachment.application_id)
     require_member(application, actor)
     if application.state not in EDITABLE_STATES:
-        raise Conflict(_("只有草稿或退回补正的申报可以删除材料"), code="not_editable")
+        raise Conflict(_("只有草稿或退回补正的申报可以删除材料"), code=ApplicationErrorCode.NOT_EDITABLE)
     stored = attachment.file.name
     attachment.delete()
     transaction.on_commit(lambda: attachment.file.storage.delete(stored))

@@ -8,6 +8,7 @@ from django.db.models import Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
+from applications.error_codes import ApplicationErrorCode
 from applications.models import APPROVED_STATES, Application, OrganisationYear
 from applications.services.assessment import cap_policy, count_units, counted_elsewhere, unit_inputs
 from core.money import format_yuan
@@ -65,12 +66,13 @@ def recheck_caps(application: Application) -> CapCheck:
         raise ValidationError(
             _("超过年度数量上限：本年度已核准%(done)s项，上限%(cap)s项，本申报超出%(n)s项（%(units)s）")
             % {"done": sum(per_group.values()), "cap": cap, "n": len(over), "units": "、".join(over)},
-            code="yearly_cap_reached",
+            code=ApplicationErrorCode.YEARLY_CAP_REACHED,
         )
     again = [r.key for r in results if r.reason_code == REASON_ALREADY_FUNDED]
     if again:
         raise ValidationError(
-            _("以下编号已获资助，同一事项不重复资助：%(units)s") % {"units": "、".join(again)}, code="already_funded"
+            _("以下编号已获资助，同一事项不重复资助：%(units)s") % {"units": "、".join(again)},
+            code=ApplicationErrorCode.ALREADY_FUNDED,
         )
     standard = standard_amount(results)
     cap_row = OrganisationAnnualCap.objects.filter(year=application.call.year).first()
@@ -91,6 +93,6 @@ def recheck_caps(application: Application) -> CapCheck:
                 "done": format_yuan(approved_total),
                 "over": format_yuan(standard),
             },
-            code="organisation_cap_reached",
+            code=ApplicationErrorCode.ORGANISATION_CAP_REACHED,
         )
     return CapCheck(results, capped.amount, standard - capped.amount, capped.reason)

@@ -11,6 +11,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, User
+from applications.error_codes import ApplicationErrorCode
 from applications.models import EDITABLE_STATES, Application, ApplicationUnit, PerformanceTarget, State
 from applications.services.assessment import assess, store_assessment
 from applications.services.common import field_error, locked, require_member
@@ -28,11 +29,11 @@ def clean_amount(value: Any, field: str) -> Decimal | None:
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise field_error(field, _("请输入有效的金额"), "invalid_amount") from None
+        raise field_error(field, _("请输入有效的金额"), ApplicationErrorCode.INVALID_AMOUNT) from None
     if not amount.is_finite() or amount.as_tuple().exponent < -2 or abs(amount) >= Decimal("1e12"):
-        raise field_error(field, _("金额最多两位小数"), "invalid_amount")
+        raise field_error(field, _("金额最多两位小数"), ApplicationErrorCode.INVALID_AMOUNT)
     if amount < 0:
-        raise field_error(field, _("金额不能为负数"), "negative_amount")
+        raise field_error(field, _("金额不能为负数"), ApplicationErrorCode.NEGATIVE_AMOUNT)
     return amount
 
 
@@ -46,7 +47,7 @@ def clean_date(value: Any, field: str) -> date | None:
     except ValueError:
         parsed = None
     if parsed is None:
-        raise field_error(field, _("请输入有效的日期，例如 2026-03-15"), "invalid_date")
+        raise field_error(field, _("请输入有效的日期，例如 2026-03-15"), ApplicationErrorCode.INVALID_DATE)
     return parsed
 
 
@@ -58,13 +59,13 @@ def clean_units(program: Program, raw_units: Iterable[Mapping[str, Any]]) -> lis
     """
     raw_units = list(raw_units)
     if len(raw_units) > MAX_UNITS:
-        raise field_error("units", _("一次最多填写%(n)s项") % {"n": MAX_UNITS}, "too_many_units")
+        raise field_error("units", _("一次最多填写%(n)s项") % {"n": MAX_UNITS}, ApplicationErrorCode.TOO_MANY_UNITS)
     tiers = {t.code: t for t in program.tiers.all()}
     units: list[ApplicationUnit] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(raw_units):
         if not isinstance(raw, Mapping):
-            raise field_error("units", _("第%(n)s项格式不正确") % {"n": index + 1}, "invalid")
+            raise field_error("units", _("第%(n)s项格式不正确") % {"n": index + 1}, ApplicationErrorCode.INVALID)
         where = _("第%(n)s项") % {"n": index + 1}
         key = str(raw.get("key") or "").strip()[:100]
         tier_code = raw.get("tier") or ""
@@ -73,7 +74,9 @@ def clean_units(program: Program, raw_units: Iterable[Mapping[str, Any]]) -> lis
             tier = tiers.get(str(tier_code))
             if tier is None:
                 raise field_error(
-                    "units", _("%(w)s：档次“%(t)s”不属于本项目") % {"w": where, "t": tier_code}, "tier_invalid"
+                    "units",
+                    _("%(w)s：档次“%(t)s”不属于本项目") % {"w": where, "t": tier_code},
+                    ApplicationErrorCode.TIER_INVALID,
                 )
         try:
             claim = clean_amount(raw.get("claim_amount"), "units")
@@ -86,7 +89,7 @@ def clean_units(program: Program, raw_units: Iterable[Mapping[str, Any]]) -> lis
             raise field_error(
                 "units",
                 _("%(w)s的编号“%(k)s”与第%(n)s项重复") % {"w": where, "k": key, "n": seen[normalised] + 1},
-                "duplicate_unit_key",
+                ApplicationErrorCode.DUPLICATE_UNIT_KEY,
             )
         if normalised:
             seen[normalised] = index
@@ -107,18 +110,24 @@ def clean_units(program: Program, raw_units: Iterable[Mapping[str, Any]]) -> lis
 def clean_form_data(program: Program, raw: Mapping[str, Any]) -> dict[str, Any]:
     """Validate program-specific fields by type; required ones are enforced at submit, not while drafting."""
     if not isinstance(raw, Mapping):
-        raise field_error("form_data", _("格式不正确"), "invalid")
+        raise field_error("form_data", _("格式不正确"), ApplicationErrorCode.INVALID)
     fields = {f.name: f for f in program.form_fields.all()}
     unknown = sorted(set(raw) - set(fields))
     if unknown:
-        raise field_error("form_data", _("本项目没有这些字段：%(f)s") % {"f": "、".join(unknown)}, "form_field_unknown")
+        raise field_error(
+            "form_data",
+            _("本项目没有这些字段：%(f)s") % {"f": "、".join(unknown)},
+            ApplicationErrorCode.FORM_FIELD_UNKNOWN,
+        )
     cleaned: dict[str, Any] = {}
     for name, value in raw.items():
         field = fields[name]
         if value in (None, ""):
             cleaned[name] = ""
             continue
-        bad = field_error("form_data", _("“%(l)s”格式不正确") % {"l": field.label}, "form_field_invalid")
+        bad = field_error(
+            "form_data", _("“%(l)s”格式不正确") % {"l": field.label}, ApplicationErrorCode.FORM_FIELD_INVALID
+        )
         if field.field_type == FieldType.INTEGER:
             try:
                 cleaned[name] = int(str(value))
@@ -148,16 +157,20 @@ def clean_form_data(program: Program, raw: Mapping[str, Any]) -> dict[str, Any]:
 def clean_targets(raw_targets: Iterable[Mapping[str, Any]]) -> list[PerformanceTarget]:
     raw_targets = list(raw_targets)
     if len(raw_targets) > MAX_TARGETS:
-        raise field_error("targets", _("绩效目标最多%(n)s项") % {"n": MAX_TARGETS}, "too_many_targets")
+        raise field_error(
+            "targets", _("绩效目标最多%(n)s项") % {"n": MAX_TARGETS}, ApplicationErrorCode.TOO_MANY_TARGETS
+        )
     targets = []
     for index, raw in enumerate(raw_targets):
         if not isinstance(raw, Mapping):
-            raise field_error("targets", _("第%(n)s项格式不正确") % {"n": index + 1}, "invalid")
+            raise field_error("targets", _("第%(n)s项格式不正确") % {"n": index + 1}, ApplicationErrorCode.INVALID)
         indicator = str(raw.get("indicator") or "").strip()
         target = str(raw.get("target") or "").strip()
         if not indicator or not target:
             raise field_error(
-                "targets", _("第%(n)s项绩效目标须填写指标和目标值") % {"n": index + 1}, "target_incomplete"
+                "targets",
+                _("第%(n)s项绩效目标须填写指标和目标值") % {"n": index + 1},
+                ApplicationErrorCode.TARGET_INCOMPLETE,
             )
         targets.append(
             PerformanceTarget(
@@ -175,7 +188,7 @@ def _apply_changes(application: Application, data: Mapping[str, Any]) -> None:
     targets = clean_targets(data["targets"]) if "targets" in data else None
     declarations = data.get("declarations")
     if declarations is not None and not isinstance(declarations, Mapping):
-        raise field_error("declarations", _("格式不正确"), "invalid")
+        raise field_error("declarations", _("格式不正确"), ApplicationErrorCode.INVALID)
 
     update_fields = ["updated_at"]
     if form_data is not None:
@@ -216,9 +229,9 @@ def create_application(
     if membership is None:
         raise PermissionDenied
     if not call.programs.filter(pk=program.pk).exists() or not program.is_active:
-        raise field_error("program", _("本批次不受理该项目"), "program_not_in_call")
+        raise field_error("program", _("本批次不受理该项目"), ApplicationErrorCode.PROGRAM_NOT_IN_CALL)
     if not call.is_open:
-        raise field_error("call", _("不在申报时间内，不能新建申报"), "call_closed")
+        raise field_error("call", _("不在申报时间内，不能新建申报"), ApplicationErrorCode.CALL_CLOSED)
     application = Application.objects.create(
         organisation=membership.organisation, call=call, program=program, created_by=actor
     )
@@ -240,7 +253,7 @@ def update_application(*, application: Application, actor: User, data: Mapping[s
     application = locked(application)
     require_member(application, actor)
     if application.state not in EDITABLE_STATES:
-        raise Conflict(_("只有草稿或退回补正的申报可以修改"), code="not_editable")
+        raise Conflict(_("只有草稿或退回补正的申报可以修改"), code=ApplicationErrorCode.NOT_EDITABLE)
     _apply_changes(application, data)
     store_assessment(application, assess(application))
     return application
@@ -252,7 +265,7 @@ def delete_application(*, application: Application, actor: User) -> None:
     application = Application.objects.select_for_update().get(pk=application.pk)
     require_member(application, actor)
     if application.state != State.DRAFT:
-        raise Conflict(_("已提交过的申报不能删除，如不再申报请撤回"), code="not_deletable")
+        raise Conflict(_("已提交过的申报不能删除，如不再申报请撤回"), code=ApplicationErrorCode.NOT_DELETABLE)
     for attachment in application.attachments.all():
         attachment.file.delete(save=False)
     application.delete()

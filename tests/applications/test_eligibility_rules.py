@@ -45,19 +45,19 @@ def facts(**overrides) -> EligibilityFacts:
     return replace(base, **overrides)
 
 
-def by_code(checks):
-    return {c.code: c for c in checks}
+def by_number(checks):
+    return {c.number: c for c in checks}
 
 
 def test_a_complete_eligible_application_passes_every_check():
     checks = check_eligibility(facts())
 
-    assert [c.code for c in checks] == ["E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "M1", "U1"]
+    assert [c.number for c in checks] == ["E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "M1", "U1"]
     assert failed_checks(checks) == []
 
 
 @pytest.mark.parametrize(
-    ("overrides", "code", "error_code"),
+    ("overrides", "number", "code"),
     [
         ({"org_type": "social_organisation", "org_type_label": "社会团体"}, "E1", "applicant_type_not_allowed"),
         ({"in_shenzhen": False}, "E2", "not_registered_in_shenzhen"),
@@ -82,17 +82,17 @@ def test_a_complete_eligible_application_passes_every_check():
         ({"units": []}, "U1", "incomplete"),
     ],
 )
-def test_each_check_fails_alone_with_its_code_and_a_reason(overrides, code, error_code):
+def test_each_check_fails_alone_with_its_code_and_a_reason(overrides, number, code):
     checks = check_eligibility(facts(**overrides))
 
     failed = failed_checks(checks)
-    assert [c.code for c in failed] == [code]
-    assert failed[0].error_code == error_code
+    assert [c.number for c in failed] == [number]
+    assert failed[0].code == code
     assert failed[0].message
 
 
 def test_the_sanction_message_names_the_date_until_which_applying_is_barred():
-    check = by_code(check_eligibility(facts(sanction_until=date(2029, 5, 1))))["E4"]
+    check = by_number(check_eligibility(facts(sanction_until=date(2029, 5, 1))))["E4"]
 
     assert "2029-05-01" in check.message
 
@@ -103,7 +103,7 @@ def test_the_cap_message_names_the_units_past_the_cap():
         UnitResult("A-4", Decimal("0"), "yearly_cap_reached", "超过上限"),
     ]
 
-    check = by_code(check_eligibility(facts(unit_results=results)))["E6"]
+    check = by_number(check_eligibility(facts(unit_results=results)))["E6"]
 
     assert not check.passed
     assert "A-4" in check.message
@@ -136,15 +136,15 @@ def test_evidence_windows(issued_on, window, expected):
 def test_undated_evidence_fails_only_where_a_window_applies():
     undated = [UnitFacts(label="荣誉", issued_on=None, has_key=True, has_tier=True)]
 
-    assert by_code(check_eligibility(facts(units=undated)))["E5"].passed
-    assert not by_code(check_eligibility(facts(units=undated, evidence_window="previous_year")))["E5"].passed
+    assert by_number(check_eligibility(facts(units=undated)))["E5"].passed
+    assert not by_number(check_eligibility(facts(units=undated, evidence_window="previous_year")))["E5"].passed
 
 
 def test_missing_keys_tiers_claims_and_fields_are_all_named_in_u1():
     units = [UnitFacts(label="第1项", issued_on=None, has_key=False, has_tier=False)]
     results = [UnitResult("", Decimal("0"), "claim_missing", "未填写")]
 
-    check = by_code(
+    check = by_number(
         check_eligibility(
             facts(units=units, unit_results=results, tier_required=True, missing_form_fields=["所属行业"])
         )

@@ -94,7 +94,7 @@ def test_the_change_page_shows_units_checks_attachments_and_events_read_only(cli
     assert "82,000.00元" in page  # the standard amount
     assert download_url(application, attachment) in page
     assert "认证证书.pdf" in page
-    assert [check.code for check in response.context["checks"]][:1] == ["E1"]
+    assert [check.number for check in response.context["checks"]][:1] == ["E1"]
     assert "流转记录" in page
     assert 'name="_save"' not in page
 
