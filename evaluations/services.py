@@ -12,7 +12,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,7 +19,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Sanction, User
 from accounts.roles import APPROVER, FINANCE, INTAKE, user_has_role
 from applications import services as application_services
-from applications.models import Application, ApplicationEvent, Notification, State, members_of
+from applications.models import Application, ApplicationEvent, State
+from applications.tasks import notify_members_task
 from core.exceptions import Conflict
 from core.uploads import inspect_upload
 from evaluations import rules
@@ -383,27 +383,13 @@ def record_repayment(*, clawback: Clawback, actor: User) -> Clawback:
 # --- The scheduled job -------------------------------------------------------------------------
 
 
-def _notify_members(application: Application, title: str, body: str) -> None:
-    """In-portal notice now and email after commit, to every member of the applicant organisation."""
-    url = f"{settings.SITE_URL.rstrip('/')}{application.performance_report.get_absolute_url()}"
+def _notify_members(report: PerformanceReport, title: str, body: str, *, key: str) -> None:
+    """Tell the applicant organisation through the portal's one notification path (in the portal and by e-mail,
+    after commit, once per member and ``key``)."""
+    application = report.application
+    url = f"{settings.SITE_URL.rstrip('/')}{report.get_absolute_url()}"
     body = f"{body}\n{_('填写绩效报告：%(url)s') % {'url': url}}"
-    recipients = []
-    for membership in members_of(application):
-        Notification.objects.create(user=membership.user, application=application, title=title, body=body)
-        if membership.user.email:
-            recipients.append(membership.user.email)
-
-    def send() -> None:
-        for email in recipients:
-            send_mail(
-                subject=f"【质量品牌专项资金】{title}",
-                message=body,
-                from_email=None,
-                recipient_list=[email],
-                fail_silently=True,
-            )
-
-    transaction.on_commit(send)
+    notify_members_task.delay_on_commit(application_id=application.pk, title=title, body=body, key=key)
 
 
 def _mark_overdue(report: PerformanceReport) -> None:
@@ -413,9 +399,10 @@ def _mark_overdue(report: PerformanceReport) -> None:
     report.save(update_fields=["status", "overdue_at", "updated_at"])
     facts = {"ref": application.reference, "program": application.program.name, "due": report.due_on}
     _notify_members(
-        application,
+        report,
         _("%(ref)s 绩效报告已逾期") % facts,
         _("您的申报 %(ref)s（%(program)s）的绩效报告应于 %(due)s 前提交，目前已逾期，请尽快提交。") % facts,
+        key=f"report-overdue:{report.pk}",
     )
 
 
@@ -425,9 +412,10 @@ def _remind(report: PerformanceReport) -> None:
     report.save(update_fields=["reminded_at", "updated_at"])
     facts = {"ref": application.reference, "program": application.program.name, "due": report.due_on}
     _notify_members(
-        application,
+        report,
         _("%(ref)s 绩效报告将于 %(due)s 到期") % facts,
         _("您的申报 %(ref)s（%(program)s）的绩效报告应于 %(due)s 前提交，请按时填写各项绩效目标的完成情况。") % facts,
+        key=f"report-reminder:{report.pk}",
     )
 
 
