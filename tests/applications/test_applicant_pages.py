@@ -168,7 +168,7 @@ def test_an_applicant_goes_from_new_to_submitted_through_every_step(
     detail = owner_client.get(application.get_absolute_url()).content.decode()
     assert '<span class="state state-submitted">已提交</span>' in detail
     assert "82,000.00元" in detail
-    assert re.search(r"<strong>提交</strong> → 已提交\s*<span class=\"muted\">· 申报单位（", detail)
+    assert re.search(r"<strong>提交申报</strong> → 已提交\s*<span class=\"muted\">· 申报单位（", detail)
 
 
 def test_the_new_page_preselects_a_linked_program_and_counts_the_organisations_applications_of_it(
