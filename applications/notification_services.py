@@ -1,4 +1,4 @@
-"""Writes for in-portal notifications (kept apart from ``services.py``, which holds the application workflow)."""
+"""Writes for in-portal notifications (kept apart from ``services/``, which holds the application workflow)."""
 
 from django.db import transaction
 from django.utils import timezone

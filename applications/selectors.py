@@ -57,7 +57,7 @@ def get_application(user: User, pk: int, *, for_update: bool = False) -> Applica
 def application_to_change(user: User, pk: int) -> Application:
     """The application a write names, as a bare instance (its id alone); 404 for missing and not yours alike.
 
-    Every write service locks the row and reads it afresh (``services._locked``), so loading its columns and
+    Every write service locks the row and reads it afresh (``services.common.locked``), so loading its columns and
     joins here as well only cost time (with the lock's narrower read, an upload went from 25 to 16.5 ms of CPU).
     """
     application = visible_applications(user).only("pk").filter(pk=pk).first()
