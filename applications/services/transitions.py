@@ -43,6 +43,14 @@ def register_guard(name: str, guard: Guard) -> None:
         guards.append(guard)
 
 
+def required_reason(reason: str | None, message: str) -> str:
+    """The reason stripped; ValidationError "reason_required" on field ``reason`` with ``message`` when empty."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise field_error("reason", message, ApplicationErrorCode.REASON_REQUIRED)
+    return reason
+
+
 def check_transition(application: Application, name: str, actor: User | None) -> None:
     """403 when the actor's role may never take this transition; 409 when the state does not allow it now."""
     step = workflow.step(name)
@@ -157,9 +165,7 @@ def return_application(
 
     Raise ValidationError "reason_required" or "due_date_invalid" (missing or in the past).
     """
-    reason = (reason or "").strip()
-    if not reason:
-        raise field_error("reason", _("请填写退回原因"), ApplicationErrorCode.REASON_REQUIRED)
+    reason = required_reason(reason, _("请填写退回原因"))
     if due_on is None or due_on < timezone.localdate():
         raise field_error("due_on", _("请填写今天或以后的补正截止日期"), ApplicationErrorCode.DUE_DATE_INVALID)
     return _simple_transition(application, actor, "return", comment or reason, reason=reason, due_on=due_on)
@@ -168,9 +174,7 @@ def return_application(
 @transaction.atomic
 def reject_application(*, application: Application, actor: User, reason: str, comment: str = "") -> Application:
     """Decide not to fund (intake officer or approver); a reason is required."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise field_error("reason", _("请填写不予资助的原因"), ApplicationErrorCode.REASON_REQUIRED)
+    reason = required_reason(reason, _("请填写不予资助的原因"))
     return _simple_transition(application, actor, "reject", comment or reason, reason=reason)
 
 
@@ -229,9 +233,7 @@ def confirm_application(*, application: Application, actor: User | None = None, 
 @transaction.atomic
 def revoke_application(*, application: Application, actor: User, reason: str, comment: str = "") -> Application:
     """Revoke during publicity. Stage-driven: only an upheld objection (``publicity.services.decide_objection``)."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise field_error("reason", _("请填写撤销原因"), ApplicationErrorCode.REASON_REQUIRED)
+    reason = required_reason(reason, _("请填写撤销原因"))
     return _simple_transition(application, actor, "revoke", comment or reason, reason=reason)
 
 
@@ -251,9 +253,7 @@ def evaluate_application(*, application: Application, actor: User, comment: str 
 @transaction.atomic
 def claw_back_application(*, application: Application, actor: User, reason: str, comment: str = "") -> Application:
     """Open a clawback after a failed evaluation or fraud. Stage-driven: only ``evaluations.services``."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise field_error("reason", _("请填写追回原因"), ApplicationErrorCode.REASON_REQUIRED)
+    reason = required_reason(reason, _("请填写追回原因"))
     return _simple_transition(application, actor, "claw_back", comment or reason, reason=reason)
 
 
