@@ -1,4 +1,4 @@
-"""factory_boy factories for read-side tests; workflow tests reach states through the services."""
+"""factory_boy factories for read-side tests; workflow tests reach states through the stages (tests/stages.py)."""
 
 import random
 from datetime import date, timedelta

@@ -193,6 +193,7 @@ def portal(auditor) -> PortalWorld:
     from evaluations.services import open_report
     from programs.models import Call, Program
     from publicity.services import open_publicity_notice
+    from tests import stages
     from tests.factories import UserFactory
 
     call_command("seed_demo", "--with-samples", verbosity=0)
@@ -226,10 +227,18 @@ def portal(auditor) -> PortalWorld:
     start_allocation(call=call, actor=approver)
     notice = open_publicity_notice(call=call, actor=approver)
 
+    # Last year's award is paid as the payout stage pays: finance1 builds the batch, finance2 approves it, the line is
+    # recorded paid (awarded → disbursed), which asks for the performance report.
     awarded = Application.objects.get(organisation=applicant.membership.organisation, call__year=call.year - 1)
-    finance = User.objects.get(email="finance1@demo.local")
-    awarded = services.run_transition(application=awarded, actor=finance, name="disburse")
-    open_report(application=awarded)
+    demo_staff = {
+        "approver": approver,
+        "intake": User.objects.get(email="intake@demo.local"),
+        "finance": User.objects.get(email="finance1@demo.local"),
+        "finance2": User.objects.get(email="finance2@demo.local"),
+    }
+    stages.pay([awarded], demo_staff)
+    awarded = Application.objects.get(pk=awarded.pk)
+    open_report(application=awarded)  # idempotent: the paid line opened it
     return PortalWorld(
         applicant=applicant,
         newcomer=UserFactory(),

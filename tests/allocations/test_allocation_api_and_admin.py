@@ -71,9 +71,9 @@ def test_the_approver_runs_the_allocation_from_the_admin_and_sees_the_totals(
 def test_a_frozen_call_is_refused_in_the_admin_with_a_message(
     approved, open_call, roles, client, django_capture_on_commit_callbacks
 ):
-    from tests.applications.conftest import take
+    from tests import stages
 
-    take(approved[0], "publish", roles["approver"])
+    stages.publish(approved, roles)
     client.force_login(roles["approver"])
 
     response = client.post(reverse("admin:allocations_allocationrun_add"), {"call": open_call.pk})

@@ -11,7 +11,7 @@ from allocations.services import compare_with_previous, start_allocation, sweep_
 from applications.models import Application
 from core.exceptions import Conflict
 from programs.models import OrganisationAnnualCap, ProgramBudget
-from tests.applications.conftest import take
+from publicity.services import open_publicity_notice
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +95,7 @@ def test_a_rerun_with_unchanged_inputs_gives_identical_results(
 
 def test_amounts_freeze_once_publicity_opens(approved_five, open_call, roles, django_capture_on_commit_callbacks):
     run(open_call, roles["approver"], django_capture_on_commit_callbacks)
-    take(approved_five[0], "publish", roles["approver"])
+    open_publicity_notice(call=open_call, actor=roles["approver"])
 
     with pytest.raises(Conflict) as excinfo:
         start_allocation(call=open_call, actor=roles["approver"])

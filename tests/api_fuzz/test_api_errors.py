@@ -106,15 +106,34 @@ def test_a_due_date_sent_with_a_transition_that_takes_none_is_ignored_not_a_500(
     api = APIClient()
     api.force_authenticate(roles["owner"])
 
-    # When the applicant asks for a staff transition, with a due date only 退回补正 takes
+    # When the applicant withdraws it, sending a reason and a due date only 退回补正 takes
+    response = api.post(
+        f"/api/v1/applications/{application.pk}/transitions/",
+        {"name": "withdraw", "reason": "x", "due_on": "2026-12-31"},
+        format="json",
+    )
+
+    # Then the stray fields are ignored (before, the stray due_on crashed the service call)
+    assert response.status_code == 200
+    application.refresh_from_db()
+    assert application.state == "withdrawn"
+
+
+def test_a_stage_driven_transition_with_stray_fields_is_a_409_not_a_500(make_application, roles):
+    # Given the applicant's draft
+    application = make_application("draft")
+    api = APIClient()
+    api.force_authenticate(roles["owner"])
+
+    # When the applicant asks for the evaluation stage's transition, with fields it does not take
     response = api.post(
         f"/api/v1/applications/{application.pk}/transitions/",
         {"name": "claw_back", "reason": "x", "due_on": "2026-12-31"},
         format="json",
     )
 
-    # Then the role is refused (before, the stray due_on crashed the service call)
-    assert response.status_code == 403
-    assert response.json()["code"] == "permission_denied"
+    # Then it is refused as driven by its stage, before any role or state check
+    assert response.status_code == 409
+    assert response.json()["code"] == "transition_driven_by_stage"
     application.refresh_from_db()
     assert application.state == "draft"

@@ -1,4 +1,4 @@
-"""Fixtures for workflow tests: a valid application and one user per role, states reached through services."""
+"""Fixtures for workflow tests: a valid application and one user per role, states reached through the stages."""
 
 from datetime import date, timedelta
 from decimal import Decimal
@@ -11,6 +11,7 @@ from accounts.roles import ROLES_BY_KEY
 from accounts.services import sync_roles
 from applications import services
 from programs.models import AmountRule, AttachmentRequirement
+from tests import stages
 from tests.factories import CallFactory, MembershipFactory, ProgramFactory, StaffFactory
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -84,22 +85,9 @@ def certificate_units(*claims: str, prefix: str = "CQC-2026-"):
     ]
 
 
-# The path from draft to every state, as (transition, role) steps.
-PATHS = {
-    "draft": [],
-    "submitted": [("submit", "owner")],
-    "returned": [("submit", "owner"), ("return", "intake")],
-    "accepted": [("submit", "owner"), ("accept", "intake")],
-    "approved": [("submit", "owner"), ("accept", "intake"), ("approve", "approver")],
-    "rejected": [("submit", "owner"), ("reject", "intake")],
-    "withdrawn": [("withdraw", "owner")],
-    "in_publicity": [("submit", "owner"), ("accept", "intake"), ("approve", "approver"), ("publish", "approver")],
-}
-PATHS["awarded"] = [*PATHS["in_publicity"], ("confirm", "approver")]
-PATHS["disbursed"] = [*PATHS["awarded"], ("disburse", "finance")]
-PATHS["evaluated"] = [*PATHS["disbursed"], ("evaluate", "intake")]
-PATHS["clawback"] = [*PATHS["disbursed"], ("claw_back", "approver")]
-PATHS["closed"] = [*PATHS["evaluated"], ("close", "approver")]
+# The steps from draft to every state: person-driven ones through run_transition, the rest through their stage
+# (tests/stages.py says which service takes each).
+PATHS = stages.ROUTES
 
 TRANSITION_PARAMS = {
     "return": {"reason": "营业执照扫描件不清晰", "due_on": (date.today() + timedelta(days=7)).isoformat()},
@@ -110,19 +98,30 @@ TRANSITION_PARAMS = {
 
 
 def take(application, name: str, actor):
+    """The generic entry (API, admin, applicant pages): only person-driven transitions get past it."""
     return services.run_transition(application=application, actor=actor, name=name, **TRANSITION_PARAMS.get(name, {}))
 
 
 @pytest.fixture
 def make_application(roles, open_call, fixed_program):
-    """Create a valid application of the owner's organisation and walk it to ``state`` through the services."""
+    """Create a valid application of the owner's organisation and walk it to ``state`` through the stages.
 
-    def make(state: str = "draft", *, program=None, data=None):
-        application = services.create_application(
-            actor=roles["owner"], call=open_call, program=program or fixed_program, data=data or valid_data()
+    Up to ``approved`` the application is in ``open_call``. From ``in_publicity`` on it is in a call of its own (like
+    ``open_call``), so that its publicity notice, allocation run and close job involve it alone; pass ``call=`` to
+    choose the call (``tests.stages.walk`` then refuses to drag other approved applications of it along).
+    ``clawback`` and ``closed`` sanction the organisation (SPEC §4): make the owner's other applications first.
+    """
+
+    def make(state: str = "draft", *, program=None, data=None, call=None, **options):
+        application = stages.make(
+            state,
+            call=call or open_call,
+            own=None if call is None else False,
+            program=program or fixed_program,
+            data=data or valid_data(),
+            roles=roles,
+            **options,
         )
-        for name, role in PATHS[state]:
-            application = take(application, name, roles[role])
         assert application.state == state
         return application
 

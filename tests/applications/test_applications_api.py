@@ -18,7 +18,8 @@ from rest_framework.test import APIClient
 from applications import services
 from applications.models import Application, ApplicationEvent, Attachment
 from review.models import ExpertAssignment
-from tests.applications.conftest import PATHS, PDF_BYTES, certificate_units, pdf, take, valid_data
+from tests import stages
+from tests.applications.conftest import PDF_BYTES, certificate_units, pdf, valid_data
 from tests.factories import TierFactory
 
 pytestmark = pytest.mark.django_db
@@ -479,14 +480,12 @@ def test_a_return_without_a_reason_is_refused(api, roles, make_application):
 
 @pytest.fixture
 def prepared(roles, make_application):
-    """An application of the owner with one attachment, walked to ``state`` through the services."""
+    """An application of the owner with one attachment, walked to ``state`` through the stages."""
 
     def make(state: str) -> Application:
         application = make_application("draft")
         services.add_attachment(application=application, actor=roles["owner"], kind="other", uploaded_file=pdf())
-        for name, role in PATHS[state]:
-            application = take(application, name, roles[role])
-        return application
+        return stages.walk(application, state, roles)
 
     return make
 
@@ -662,7 +661,8 @@ def test_finance_sees_applications_from_awarded_on(api, roles, make_application,
     assert response.status_code == expected
     if expected == 200:
         assert response.json()["state_label"] == "已核准（待拨付）"
-        assert response.json()["available_transitions"] == ["disburse"]
+        # disburse is the payout stage's (a paid line), never offered to the generic transitions endpoint
+        assert response.json()["available_transitions"] == []
 
 
 @pytest.mark.parametrize(
@@ -672,7 +672,7 @@ def test_finance_sees_applications_from_awarded_on(api, roles, make_application,
         ("submitted", "approve", "approver"),
         ("accepted", "accept", "intake"),
         ("withdrawn", "withdraw", "owner"),
-        ("awarded", "publish", "approver"),
+        ("awarded", "approve", "approver"),
     ],
 )
 def test_a_transition_the_state_does_not_allow_is_a_conflict(api, roles, make_application, state, name, role):
@@ -683,6 +683,57 @@ def test_a_transition_the_state_does_not_allow_is_a_conflict(api, roles, make_ap
 
     assert error(response) == (409, "transition_not_allowed")
     assert snapshot(application) == before
+
+
+# Stage-driven transitions, by who would otherwise be allowed them, from the state each leaves; the owner too.
+STAGE_DRIVEN_REQUESTS = [
+    ("approved", "publish", "approver"),
+    ("in_publicity", "confirm", "approver"),
+    ("in_publicity", "revoke", "approver"),
+    ("awarded", "disburse", "finance"),
+    ("disbursed", "evaluate", "intake"),
+    ("disbursed", "claw_back", "approver"),
+    ("evaluated", "close", "approver"),
+    ("clawback", "close", "finance"),
+    ("awarded", "confirm", "owner"),
+    ("draft", "publish", "owner"),
+]
+
+
+@pytest.mark.parametrize(("state", "name", "role"), STAGE_DRIVEN_REQUESTS)
+def test_a_stage_driven_transition_is_a_409_driven_by_stage_and_changes_nothing(
+    api, roles, make_application, state, name, role
+):
+    # Given an application in the state the transition leaves, reached through the stages
+    application = make_application(state)
+    before = snapshot(application)
+
+    # When the role that used to take it asks the generic endpoint for it
+    response = as_user(api, roles[role]).post(
+        transitions_url(application), {"name": name, "reason": "异议成立", "comment": ""}, format="json"
+    )
+
+    # Then it is refused as the stage's, with a message saying where it happens, and nothing changes
+    assert error(response) == (409, "transition_driven_by_stage")
+    assert response.json()["detail"]
+    assert snapshot(application) == before
+
+
+def test_stage_driven_transitions_are_never_offered_as_available(api, roles, make_application):
+    stage_driven = set(stages.STAGE_STEPS)
+    # (in_publicity last: the close job that awards the others would confirm it too)
+    for state, role in [
+        ("approved", "approver"),
+        ("awarded", "finance"),
+        ("disbursed", "intake"),
+        ("disbursed", "approver"),
+        ("in_publicity", "approver"),
+    ]:
+        application = make_application(state)
+
+        body = as_user(api, roles[role]).get(detail_url(application)).json()
+
+        assert not stage_driven & set(body["available_transitions"]), (state, role, body["available_transitions"])
 
 
 def test_staff_see_staff_labels_and_names_while_the_applicant_sees_labels_and_roles(api, roles, make_application):

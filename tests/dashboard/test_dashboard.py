@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from dashboard.charts import Series, bar_chart, funnel_chart
 from programs.models import ProgramBudget
+from tests import stages
 
 pytestmark = pytest.mark.django_db
 
@@ -30,12 +31,15 @@ def test_a_funnel_counts_each_stage():
 
 
 @pytest.fixture
-def call_with_data(make_application, fixed_program, open_call):
+def call_with_data(make_application, fixed_program, open_call, roles):
+    """open_call with one application submitted, one accepted, one awarded and one disbursed (the last two allocated,
+    published and confirmed together through the stages, the last one paid)."""
     ProgramBudget.objects.create(program=fixed_program, year=open_call.year, amount=Decimal("1000000"))
     make_application("submitted")
     make_application("accepted")
-    make_application("awarded")
-    make_application("disbursed")
+    approved = [make_application("approved"), make_application("approved")]
+    _awarded, disbursed = stages.walk_all(approved, "awarded", roles)
+    stages.pay([disbursed], roles)
     return open_call
 
 
@@ -80,15 +84,18 @@ def test_applicants_are_sent_to_the_admin_login(client, roles, call_with_data):
 
 
 def test_the_dashboard_uses_a_constant_number_of_queries(client, roles, make_application, open_call):
+    # A call's publicity opens once, so the small and the large call are two calls: one award against one award and
+    # five payouts.
+    small, large = stages.own_call(open_call), stages.own_call(open_call)
+    stages.walk_all([make_application("approved", call=small)], "awarded", roles)
+    _awarded, *paid = stages.walk_all([make_application("approved", call=large) for _ in range(6)], "awarded", roles)
+    stages.pay(paid, roles)
     client.force_login(roles["approver"])
-    url = reverse("dashboard:call", args=[open_call.pk])
-    make_application("awarded")
-    client.get(url)
+    client.get(reverse("dashboard:call", args=[small.pk]))
+
     with CaptureQueriesContext(connection) as few:
-        client.get(url)
-    for _ in range(5):
-        make_application("disbursed")
+        client.get(reverse("dashboard:call", args=[small.pk]))
     with CaptureQueriesContext(connection) as more:
-        client.get(url)
+        client.get(reverse("dashboard:call", args=[large.pk]))
 
     assert len(few) == len(more)

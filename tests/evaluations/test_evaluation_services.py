@@ -303,7 +303,7 @@ def test_fraud_found_after_evaluation_claws_back_and_sanctions(make_application,
     outcome = services.report_fraud(application=evaluated, actor=roles["approver"], reason="伪造检测报告")
 
     assert Application.objects.get(pk=evaluated.pk).state == "clawback"
-    assert outcome.clawback.amount == Decimal("300000.00")  # no allocated amount: the standard amount
+    assert outcome.clawback.amount == Decimal("300000.00")  # the whole award: the amount allocated before publicity
     assert outcome.sanction.reason == "查实违规：伪造检测报告"
     assert outcome.sanction.organisation_id == evaluated.organisation_id
 
@@ -390,7 +390,7 @@ def test_late_report_is_still_taken_and_only_failed_if_never_submitted(report, r
 
 
 def test_payout_opens_the_report_and_the_reminder_job_opens_one_that_is_missing(disbursed):
-    assert PerformanceReport.objects.filter(application=disbursed).exists()  # opened by disburse_application
+    assert PerformanceReport.objects.filter(application=disbursed).exists()  # opened by the paid payout line
     PerformanceReport.objects.filter(application=disbursed).delete()  # e.g. paid before reports existed
 
     counts = services.send_report_reminders()

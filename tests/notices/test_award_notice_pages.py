@@ -121,11 +121,11 @@ def test_verify_api_answers_not_found_for_an_unknown_code(notice):
 
 
 def test_verify_reports_a_clawed_back_award(make_application, roles):
-    from tests.applications.conftest import take
+    from tests import stages
 
     application = make_application("disbursed")
     notice = ensure_award_notice(application_id=application.pk)
-    take(application, "claw_back", roles["approver"])
+    stages.claw_back(application, roles, how="fraud")
 
     response = Client().get(f"/api/v1/verify/{notice.verification_code}/")
 

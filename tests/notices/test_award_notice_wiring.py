@@ -1,11 +1,11 @@
-"""An award confirmed through the workflow renders its notice, and the applicant finds it on the dashboard and API."""
+"""An award confirmed by the publicity stage renders its notice, and the applicant finds it on the dashboard and API."""
 
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
 from notices.models import AwardNotice
-from tests.applications.conftest import take
+from tests import stages
 
 pytestmark = pytest.mark.django_db
 
@@ -14,9 +14,11 @@ def test_confirming_an_award_renders_the_notice_and_links_it_everywhere(
     make_application, roles, client, django_capture_on_commit_callbacks
 ):
     application = make_application("in_publicity")
+    assert not AwardNotice.objects.filter(application=application).exists()
 
+    # When the close job ends the publicity period without objection (in_publicity → awarded, by the system)
     with django_capture_on_commit_callbacks(execute=True):
-        take(application, "confirm", roles["approver"])
+        stages.end_publicity(application.publicity_entry.notice)
 
     notice = AwardNotice.objects.get(application=application)
     assert notice.status == "done"

@@ -2,24 +2,25 @@
 from decimal import Decimal
 
 import pytest
-from django.contrib.auth.models import Group
 
 from applications.models import Application
+from tests import stages
 from tests.applications.conftest import *  # noqa: F403
-from tests.factories import StaffFactory
 
 
 @pytest.fixture
 def finance2(roles):
-    """A second finance officer, who approves what the first builds."""
-    user = StaffFactory()
-    user.groups.add(Group.objects.get(name="财务人员"))
-    return user
+    """A second finance officer, who approves what the first builds (the one tests.stages uses for payouts)."""
+    return stages.staff(roles)["finance2"]
 
 
 @pytest.fixture
 def make_awarded(make_application):
-    """An awarded application with an allocated amount (as the allocation run leaves it)."""
+    """An awarded application (allocated, published, confirmed by the close job) with the allocated amount given.
+
+    The allocation run gives every application its 300,000 yuan standard amount; another amount is then written
+    over it, as a rerun under a smaller budget would have left it.
+    """
 
     def make(amount: str = "300000.00"):
         application = make_application("awarded")

@@ -16,10 +16,10 @@ def client_for(user):
     return client
 
 
-def test_admin_build_and_approve_by_two_officers(make_awarded, roles, finance2, open_call):
-    application = make_awarded()
+def test_admin_build_and_approve_by_two_officers(make_awarded, roles, finance2):
+    application = make_awarded()  # in a call of its own (its publicity notice held it alone)
 
-    created = client_for(roles["finance"]).post("/admin/payouts/payoutbatch/add/", {"call": open_call.pk})
+    created = client_for(roles["finance"]).post("/admin/payouts/payoutbatch/add/", {"call": application.call_id})
     batch = PayoutBatch.objects.get()
     page = client_for(finance2).get(f"/admin/payouts/payoutbatch/{batch.pk}/change/")
     client_for(finance2).post(f"/admin/payouts/payoutbatch/{batch.pk}/approve/")

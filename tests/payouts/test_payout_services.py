@@ -9,9 +9,11 @@ from django.db import IntegrityError, transaction
 
 from applications.models import State
 from core.exceptions import Conflict
+from evaluations.models import PerformanceReport
 from payouts import services
 from payouts.models import BatchStatus, LineStatus, PayoutBatch, PayoutEvent, PayoutLine
 from payouts.rules import batch_checksum, mask_account, neutralise, payee_problem
+from tests import stages
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +57,9 @@ def test_create_batch_skips_applications_with_reasons(make_awarded, make_applica
     }
 
 
-def test_create_batch_by_call_takes_free_awarded_applications(make_awarded, roles, open_call):
-    first, second = make_awarded(), make_awarded()
+def test_create_batch_by_call_takes_free_awarded_applications(make_application, roles, open_call):
+    # Two awards of open_call, through one allocation run, one notice and the close job
+    first, second = stages.walk_all([make_application("approved"), make_application("approved")], "awarded", roles)
     services.create_batch(actor=roles["finance"], applications=[first])
 
     batch, skipped = services.create_batch(actor=roles["finance"], call=open_call)
@@ -156,6 +159,8 @@ def test_paid_line_disburses_and_recording_twice_changes_nothing(make_awarded, r
     assert (changed, changed_again) == (True, False)
     assert application.state == State.DISBURSED
     assert application.events.filter(name="disburse").count() == 1
+    # SPEC §4: after payout the applicant is asked for its performance report, once (the paid line opens it)
+    assert PerformanceReport.objects.filter(application=application).count() == 1
     assert PayoutEvent.objects.count() == events
     assert again.recorded_by == roles["finance"]
     with pytest.raises(Conflict) as error:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from applications.models import Application
 from review.models import ExpertAssignment
+from tests import stages
 
 pytestmark = pytest.mark.django_db
 
@@ -106,12 +107,15 @@ def count_changelist_queries(client) -> int:
 ROLES = ("intake", "approver", "finance", "expert")
 
 
-def test_the_changelist_costs_the_same_queries_for_10_and_200_applications(client, roles, make_application):
-    # Awarded rows are visible to every list role; the expert is assigned to each.
+def test_the_changelist_costs_the_same_queries_for_10_and_200_applications(client, roles, make_application, open_call):
+    # Awarded rows are visible to every list role; the expert is assigned to each. Each lot is a call of its own,
+    # allocated, published and confirmed at once through the stages.
     def add(n: int) -> None:
-        for _ in range(n):
+        call = stages.own_call(open_call)
+        approved = [make_application("approved", call=call) for _ in range(n)]
+        for application in stages.walk_all(approved, "awarded", roles):
             ExpertAssignment.objects.create(
-                application=make_application("awarded"), expert=roles["expert"], no_conflict_confirmed_at=timezone.now()
+                application=application, expert=roles["expert"], no_conflict_confirmed_at=timezone.now()
             )
 
     add(10)

@@ -147,13 +147,86 @@ def test_a_transition_not_available_redirects_with_a_message_on_get(client, role
     assert len(messages_of(response)) == 1
 
 
-@pytest.mark.parametrize("name", ["submit", "withdraw", "publish", "confirm", "disburse", "nonsense"])
-def test_applicant_and_system_transitions_are_not_offered_in_the_admin(client, roles, make_application, name):
+@pytest.mark.parametrize("name", ["submit", "withdraw", "nonsense"])
+def test_applicant_transitions_and_unknown_names_are_not_offered_in_the_admin(client, roles, make_application, name):
     application = make_application("submitted")
     client.force_login(roles["approver"])
 
     assert client.post(transition_url(application, name)).status_code == 404
     assert state_of(application) == "submitted"
+
+
+# Each stage-driven transition from a state it leaves, by a role that sees the application there, and the stage the
+# refusal must name (SPEC §4).
+STAGE_DRIVEN = [
+    ("approved", "publish", "approver", "公示"),
+    ("in_publicity", "confirm", "approver", "公示"),
+    ("in_publicity", "revoke", "approver", "公示"),
+    ("awarded", "disburse", "finance", "拨付"),
+    ("disbursed", "evaluate", "intake", "绩效"),
+    ("disbursed", "claw_back", "approver", "绩效"),
+    ("evaluated", "claw_back", "approver", "绩效"),
+    ("evaluated", "close", "finance", "绩效"),
+    ("clawback", "close", "approver", "绩效"),
+]
+
+
+def refusal_texts(response) -> list[str]:
+    texts = messages_of(response)
+    context = getattr(response, "context", None)
+    if context is not None and "form" in context:
+        texts += [str(e) for e in context["form"].non_field_errors()]
+    return texts
+
+
+@pytest.mark.parametrize(("state", "name", "role", "stage"), STAGE_DRIVEN)
+def test_a_stage_driven_transition_is_refused_in_the_admin_and_changes_nothing(
+    client, roles, make_application, state, name, role, stage
+):
+    # Given an application in the state the transition leaves, reached through the stages
+    application = make_application(state)
+    before = events(application)
+    client.force_login(roles[role])
+
+    # When the transition page is asked for it, and posted to
+    shown = client.get(transition_url(application, name))
+    posted = client.post(transition_url(application, name), {"reason": "异议成立", "comment": "试图绕过"})
+
+    # Then it is not found, or refused with a message naming the stage where it happens; nothing changes
+    for response in (shown, posted):
+        assert response.status_code in (200, 302, 404), response.status_code
+        if response.status_code != 404:
+            assert any(stage in text for text in refusal_texts(response)), refusal_texts(response)
+    assert state_of(application) == state
+    assert events(application) == before
+
+
+@pytest.mark.parametrize(
+    ("state", "role"),
+    [
+        ("approved", "approver"),
+        ("in_publicity", "approver"),
+        ("awarded", "finance"),
+        ("disbursed", "intake"),
+        ("disbursed", "approver"),
+        ("evaluated", "approver"),
+        ("evaluated", "finance"),
+        ("clawback", "approver"),
+        ("clawback", "finance"),
+    ],
+)
+def test_stage_driven_buttons_never_show_on_the_change_page(client, roles, make_application, state, role):
+    application = make_application(state)
+    client.force_login(roles[role])
+
+    response = client.get(change_url(application))
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    for name in ("publish", "confirm", "revoke", "disburse", "evaluate", "claw_back", "close"):
+        assert f'data-transition="{name}"' not in page, (state, role, name)
+    if state == "approved":
+        assert 'data-transition="reject"' in page  # the person-driven step still shows
 
 
 def test_finance_cannot_reach_an_application_before_award(client, roles, make_application):
