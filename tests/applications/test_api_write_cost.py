@@ -58,7 +58,7 @@ def test_create_and_patch_answer_with_the_services_assessment(owner_api, open_ca
     assert assessments_run(queries) == 1
     body = patched.json()
     assert body["eligibility"] == detail(owner_api, pk)["eligibility"]
-    assert [c["code"] for c in body["eligibility"] if not c["passed"]] == ["M1"]  # still no certificate scan
+    assert [c["number"] for c in body["eligibility"] if not c["passed"]] == ["M1"]  # still no certificate scan
 
 
 def test_submit_answers_with_the_assessment_it_passed(owner_api, roles, open_call, certificate_program):
@@ -107,7 +107,7 @@ def test_a_change_made_after_the_write_is_assessed_afresh(roles, open_call, cert
 
     body = read_body_after_write(owner, written.pk, written)
 
-    failed = [c["code"] for c in body["eligibility"] if not c["passed"]]
+    failed = [c["number"] for c in body["eligibility"] if not c["passed"]]
     assert failed == (["E8", "M1"] if change == "row" else [])
 
 
@@ -119,7 +119,7 @@ def test_unchanged_application_reuses_the_assessment(roles, open_call, certifica
     with CaptureQueriesContext(connection) as queries:
         body = read_body_after_write(owner, written.pk, written)
     assert assessments_run(queries) == 0
-    assert [c["code"] for c in body["eligibility"] if not c["passed"]] == ["M1"]
+    assert [c["number"] for c in body["eligibility"] if not c["passed"]] == ["M1"]
 
 
 def row_statements(queries: CaptureQueriesContext) -> list[str]:

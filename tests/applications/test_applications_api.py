@@ -24,7 +24,7 @@ from tests.factories import TierFactory
 
 pytestmark = pytest.mark.django_db
 
-ELIGIBILITY_CODES = ["E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "M1", "U1"]
+ELIGIBILITY_NUMBERS = ["E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8", "E9", "M1", "U1"]
 ROLE_KEYS = ("anonymous", "owner", "other", "intake", "expert", "approver", "finance", "administrator")
 
 
@@ -180,9 +180,11 @@ def test_an_owner_creates_edits_uploads_and_submits_with_a_token(api, roles, ope
             "reason": "",
         },
     ]
-    assert [c["code"] for c in body["eligibility"]] == ELIGIBILITY_CODES
-    assert set(body["eligibility"][0]) == {"code", "name", "passed", "message"}
-    assert [c["code"] for c in body["eligibility"] if not c["passed"]] == ["M1"]
+    assert [c["number"] for c in body["eligibility"]] == ELIGIBILITY_NUMBERS
+    assert set(body["eligibility"][0]) == {"number", "code", "name", "passed", "message"}
+    # Each check has one stable code, the one a refused submission gives (E1's is applicant_type_not_allowed).
+    assert body["eligibility"][0]["code"] == "applicant_type_not_allowed"
+    assert [c["number"] for c in body["eligibility"] if not c["passed"]] == ["M1"]
     assert body["available_transitions"] == ["submit", "withdraw"]
 
     # when they upload the certificate scan
@@ -204,7 +206,7 @@ def test_an_owner_creates_edits_uploads_and_submits_with_a_token(api, roles, ope
         + reverse("applications:attachment", kwargs={"pk": application.pk, "attachment_pk": attachment.pk}),
     }
     detail = api.get(detail_url(application)).json()
-    assert [c["code"] for c in detail["eligibility"] if not c["passed"]] == []
+    assert [c["number"] for c in detail["eligibility"] if not c["passed"]] == []
     assert [a["id"] for a in detail["attachments"]] == [attachment.pk]
 
     # when they submit
@@ -220,7 +222,7 @@ def test_an_owner_creates_edits_uploads_and_submits_with_a_token(api, roles, ope
     assert body["events"] == [
         {
             "name": "submit",
-            "label": "提交",
+            "label": "提交申报",  # the applicant's words for the step
             "from_state": "draft",
             "to_state": "submitted",
             "actor": owner.full_name,
@@ -448,7 +450,9 @@ def test_submitting_a_certificate_past_the_yearly_cap_is_refused(api, roles, cer
     assert snapshot(application) == before
     detail = api.get(detail_url(application)).json()
     assert [u["reason_code"] for u in detail["units"]] == ["", "", "", "yearly_cap_reached"]
-    assert [c["code"] for c in detail["eligibility"] if not c["passed"]] == ["E6"]
+    assert [(c["number"], c["code"]) for c in detail["eligibility"] if not c["passed"]] == [
+        ("E6", "yearly_cap_reached")
+    ]
 
 
 def test_an_unknown_transition_name_is_refused(api, roles, make_application):

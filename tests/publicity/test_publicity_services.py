@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from applications.models import Application, ApplicationEvent, State
-from core.calendar import add_working_days
 from core.exceptions import Conflict
+from publicity.calendar import add_working_days
 from publicity.models import Objection, ObjectionStatus, PublicityEntry, PublicityNotice
 from publicity.services import close_ended_notices, decide_objection, file_objection, open_publicity_notice
 from tests.applications.conftest import PDF_BYTES

@@ -1,10 +1,11 @@
-"""core.calendar: Chinese holidays and make-up days, admin overrides, and the provisional fallback after the data."""
+"""The working-day calendar (core.calendar with the admin overrides, through publicity.calendar): Chinese holidays
+and make-up days, admin overrides, and the provisional fallback after the data."""
 
 from datetime import date
 
 import pytest
 
-from core.calendar import add_working_days, is_provisional, is_working_day
+from publicity.calendar import add_working_days, is_provisional, is_working_day
 from publicity.models import HolidayOverride
 
 pytestmark = pytest.mark.django_db
