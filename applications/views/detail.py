@@ -52,7 +52,8 @@ def _actor(event: ApplicationEvent, application: Application) -> tuple[str, bool
 
 
 def _timeline(application: Application) -> list[dict[str, Any]]:
-    events = list(application.events.all())
+    """The applicant's view of the history: internal steps (approval) left out, as the state label leaves them."""
+    events = [event for event in application.events.all() if workflow.applicant_facing(event.name)]
     prefetch_related_objects([e.actor for e in events if e.actor is not None], "groups", "membership")
     timeline = []
     for event in events:

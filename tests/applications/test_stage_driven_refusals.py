@@ -136,3 +136,14 @@ def test_the_api_lists_no_stage_driven_step_as_available(roles, make_application
 
     assert "publish" not in body["available_transitions"]
     assert body["available_transitions"] == ["reject"]
+
+
+def test_the_applicant_does_not_see_the_internal_approval(client, roles, make_application):
+    application = make_application("approved")
+    client.force_login(roles["owner"])
+
+    page = client.get(reverse("applications:detail", args=[application.pk])).content.decode()
+    history = api_as(roles["owner"]).get(reverse("api:application-detail", args=[application.pk])).json()["events"]
+
+    assert "审定通过" not in page and "受理" in page
+    assert [event["name"] for event in history] == ["submit", "accept"]
