@@ -296,6 +296,12 @@ class ApplicationAdmin(admin.ModelAdmin):
             "checks": assessment.checks,
             "assessment": assessment,
             "transitions": transitions,
+            # What comes next but is not a button here: where the stage that owns it does it.
+            "stage_steps": [
+                (step.label, step.where)
+                for step in workflow.STEPS
+                if not step.person_driven and application.state in step.sources
+            ],
             "days_in_state": (timezone.now() - application.state_changed_at).days,
             "is_overdue": is_overdue(application),
         }
