@@ -3,9 +3,8 @@
 from django.contrib.auth import authenticate
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
@@ -15,7 +14,8 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.auth import SecondFactorRefused, check_api_second_factor
 from accounts.error_codes import AccountErrorCode
-from accounts.models import Organisation
+from accounts.models import ApiToken, Organisation
+from accounts.tokens import issue_token
 from core.api import StrictCharField, StrictModelSerializer, error_responses
 
 
@@ -29,6 +29,42 @@ class TokenRequestSerializer(serializers.Serializer):
         max_length=10,
         help_text=_("工作人员必填：身份验证器（TOTP）上的6位动态验证码。"),
     )
+    name = StrictCharField(
+        label=_("令牌名称"),
+        required=False,
+        allow_blank=True,
+        max_length=100,
+        help_text=_("可选：用途，例如使用该令牌的系统或脚本，便于日后查看和撤销。"),
+    )
+
+
+class TokenResponseSerializer(serializers.Serializer):
+    id = serializers.IntegerField(help_text=_("令牌编号，撤销时使用"))
+    token = serializers.CharField(help_text=_("令牌，仅此一次显示；请求时放在 Authorization: Token <令牌> 中"))
+    expiry = serializers.DateTimeField(help_text=_("过期时间；过期后须重新获取"))
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    current = serializers.SerializerMethodField(help_text=_("是否为本次请求所用的令牌"))
+
+    class Meta:
+        model = ApiToken
+        fields = ("id", "name", "created", "expiry", "last_used_at", "current")
+        read_only_fields = fields
+
+    def get_current(self, token: ApiToken) -> bool:
+        request = self.context.get("request")
+        return isinstance(getattr(request, "auth", None), ApiToken) and request.auth.pk == token.pk
+
+
+ISSUE_DESCRIPTION = (
+    "用电子邮箱和密码（工作人员还须提供身份验证器上的动态验证码 code）换取接口令牌，请求时放在请求头 "
+    "Authorization: Token <令牌> 中。令牌只在签发时显示一次，服务器只保存其摘要；默认自签发起 12 小时内有效"
+    "（API_TOKEN_TTL_HOURS），使用不会延长有效期，过期后请重新获取。"
+    "默认每个用户最多保留 10 个令牌，超出时最早的失效（API_TOKEN_LIMIT_PER_USER）。"
+    "修改或重置密码、离开申报单位或被移出工作人员角色组时，该用户的全部令牌立即失效；也可以通过 "
+    "/api/v1/auth/tokens/ 查看和撤销。连续输错密码会被暂时锁定。"
+)
 
 
 class TokenView(APIView):
@@ -40,11 +76,10 @@ class TokenView(APIView):
 
     @extend_schema(
         tags=["认证"],
+        summary="获取接口令牌",
+        description=ISSUE_DESCRIPTION,
         request=TokenRequestSerializer,
-        responses={
-            200: inline_serializer("TokenResponse", {"token": serializers.CharField()}),
-            **error_responses(400, 403),
-        },
+        responses={200: TokenResponseSerializer, **error_responses(400, 403)},
     )
     def post(self, request: Request) -> Response:
         serializer = TokenRequestSerializer(data=request.data)
@@ -70,12 +105,34 @@ class TokenView(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         try:
-            check_api_second_factor(user, serializer.validated_data.get("code", ""))
+            mfa_verified = check_api_second_factor(user, serializer.validated_data.get("code", ""))
         except SecondFactorRefused as refused:
             fields = {refused.field: [refused.message]} if refused.field else {}
             return Response({"code": refused.code, "detail": refused.message, "fields": fields}, status=refused.status)
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        token, key = issue_token(user=user, name=serializer.validated_data.get("name", ""), mfa_verified=mfa_verified)
+        return Response(TokenResponseSerializer({"id": token.pk, "token": key, "expiry": token.expiry}).data)
+
+
+class TokenListView(APIView):
+    """The requesting user's API tokens (never their keys)."""
+
+    @extend_schema(
+        tags=["认证"], summary="我的接口令牌", responses={200: ApiTokenSerializer(many=True), **error_responses(403)}
+    )
+    def get(self, request: Request) -> Response:
+        tokens = ApiToken.objects.filter(user=request.user)
+        return Response(ApiTokenSerializer(tokens, many=True, context={"request": request}).data)
+
+
+class TokenDetailView(APIView):
+    """Revoke one of the requesting user's API tokens (also the one in use: that is signing out)."""
+
+    @extend_schema(tags=["认证"], summary="撤销接口令牌", responses={204: None, **error_responses(403, 404)})
+    def delete(self, request: Request, pk: int) -> Response:
+        deleted, _per_model = ApiToken.objects.filter(user=request.user, pk=pk).delete()
+        if not deleted:
+            raise Http404
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class OrganisationSerializer(StrictModelSerializer):

@@ -7,4 +7,9 @@ class AccountsConfig(AppConfig):
     verbose_name = _("用户与申报单位")
 
     def ready(self) -> None:
-        from accounts import signals  # noqa: F401 - connects the receivers
+        from django.contrib import admin
+
+        from accounts import schema, signals  # noqa: F401 - connects the receivers, registers the schema extension
+        from accounts.token_admin import register
+
+        register(admin.site)

@@ -1,9 +1,15 @@
 """Hooks that connect django-axes (login lockout) with allauth and the API token view."""
 
+import binascii
+from hmac import compare_digest
+
 from django.http import HttpRequest, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
-from rest_framework import authentication, exceptions
+from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from knox.crypto import hash_token
+from knox.settings import CONSTANTS
+from rest_framework import exceptions
 
 from accounts.error_codes import AccountErrorCode
 
@@ -41,12 +47,13 @@ class SecondFactorRefused(Exception):
         self.status, self.code, self.message, self.field = status, code, message, field
 
 
-def check_api_second_factor(user: object, code: str) -> None:
+def check_api_second_factor(user: object, code: str) -> bool:
     """With ``STAFF_MFA_REQUIRED``, a staff member gets an API token only with a current TOTP code.
 
     Otherwise a password alone would open every staff endpoint the admin guards with a second factor.
     Raise SecondFactorRefused: 403 "mfa_setup_required" (no authenticator yet), 400 "mfa_code_required" or
-    "mfa_code_invalid", 429 "mfa_locked" after too many wrong codes for the account.
+    "mfa_code_invalid", 429 "mfa_locked" after too many wrong codes for the account. Return whether a valid
+    code was checked (recorded on the token: accounts.auth.TokenAuthentication wants it for staff).
     """
     from allauth.mfa.models import Authenticator
     from allauth.mfa.totp.internal.auth import TOTP
@@ -54,7 +61,7 @@ def check_api_second_factor(user: object, code: str) -> None:
     from django.core.cache import cache
 
     if not (getattr(settings, "STAFF_MFA_REQUIRED", False) and getattr(user, "is_staff", False)):
-        return
+        return False
     authenticator = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
     if authenticator is None:
         raise SecondFactorRefused(
@@ -80,20 +87,71 @@ def check_api_second_factor(user: object, code: str) -> None:
             400, AccountErrorCode.MFA_CODE_INVALID, _("动态验证码不正确或已使用，请输入最新的验证码。"), "code"
         )
     cache.delete(failures_key)
+    return True
 
 
 # --- API tokens -----------------------------------------------------------------------------------------------
 
 
-class TokenAuthentication(authentication.TokenAuthentication):
-    """DRF's token authentication, loading the user's membership with the token: every applicant request needs it
-    (which organisation's applications are visible), and this saves one query per request."""
+class TokenAuthentication(KnoxTokenAuthentication):
+    """django-rest-knox's token authentication (``Authorization: Token <key>``), in one query, with the staff rule.
 
-    def authenticate_credentials(self, key: str) -> tuple:
-        model = self.get_model()
-        token = model.objects.select_related("user", "user__membership").filter(key=key).first()
-        if token is None:
-            raise exceptions.AuthenticationFailed(_("令牌无效，请重新登录获取。"))
-        if not token.user.is_active:
+    * The token's user and membership come with the token in one query: every applicant request needs the
+      membership (which organisation's applications are visible). knox's own lookup also reads all the user's
+      other tokens on every request to delete expired ones; here an expired token is deleted when presented, and
+      the others when the user is next issued one (accounts.tokens.issue_token).
+    * "Last used" is written at most once per ``API_TOKEN_LAST_USE_INTERVAL``.
+    * With ``STAFF_MFA_REQUIRED``, a staff member's token works only if it was issued against a TOTP code
+      (accounts.rules.staff_second_factor_step, the rule the session middleware applies too): 403
+      ``mfa_required`` or ``mfa_setup_required`` otherwise, e.g. for a token from before the user became staff.
+    """
+
+    def authenticate_credentials(self, token: bytes) -> tuple:
+        from django.conf import settings
+        from django.utils import timezone
+
+        from accounts.models import ApiToken
+
+        invalid = exceptions.AuthenticationFailed(_("令牌无效或已过期，请重新登录获取。"))
+        try:
+            key = token.decode("utf-8")
+            digest = hash_token(key)
+        except (UnicodeDecodeError, TypeError, binascii.Error):
+            raise invalid from None
+        candidates = ApiToken.objects.select_related("user", "user__membership").filter(
+            token_key=key[: CONSTANTS.TOKEN_KEY_LENGTH]
+        )
+        auth_token = next((t for t in candidates if compare_digest(digest, t.digest)), None)
+        if auth_token is None:
+            raise invalid
+        now = timezone.now()
+        if auth_token.expiry is not None and auth_token.expiry < now:
+            auth_token.delete()
+            raise invalid
+        user = auth_token.user
+        if not user.is_active:
             raise exceptions.AuthenticationFailed(_("账号已停用或已删除。"))
-        return (token.user, token)
+        self._check_second_factor(user, auth_token, settings.STAFF_MFA_REQUIRED)
+        if auth_token.last_used_at is None or now - auth_token.last_used_at >= settings.API_TOKEN_LAST_USE_INTERVAL:
+            ApiToken.objects.filter(pk=auth_token.pk).update(last_used_at=now)
+            auth_token.last_used_at = now
+        return (user, auth_token)
+
+    @staticmethod
+    def _check_second_factor(user: object, auth_token: object, required: bool) -> None:
+        from allauth.mfa.models import Authenticator
+
+        from accounts.middleware import second_factor_message
+        from accounts.rules import SECOND_FACTOR_API_CODES, SecondFactorStep, staff_second_factor_step
+
+        verified = auth_token.mfa_verified_at is not None
+        if not required or verified or not user.is_staff:
+            return
+        step = staff_second_factor_step(
+            required=required,
+            is_staff=True,
+            has_authenticator=Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists(),
+            verified=verified,
+        )
+        if step != SecondFactorStep.NONE:
+            raise exceptions.PermissionDenied(second_factor_message(step), code=SECOND_FACTOR_API_CODES[step])

@@ -28,6 +28,7 @@ class AccountErrorCode(StrEnum):
     INVALID_CREDENTIALS = "invalid_credentials"
     LOCKED_OUT = "locked_out"
     MFA_SETUP_REQUIRED = "mfa_setup_required"
+    MFA_REQUIRED = "mfa_required"  # a staff session or token without a TOTP code entered
     MFA_LOCKED = "mfa_locked"
     MFA_CODE_REQUIRED = "mfa_code_required"
     MFA_CODE_INVALID = "mfa_code_invalid"

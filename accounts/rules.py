@@ -88,34 +88,45 @@ def build_uscc(body17: str) -> str:
 
 
 class SecondFactorStep(StrEnum):
-    """What a request to the admin must do first under the staff second-factor rule."""
+    """What a staff member's request must do first under the staff second-factor rule."""
 
     NONE = "none"  # go on
     LOGIN = "login"  # the admin's own login page: sign in through the portal's login, which asks for the code
     ACTIVATE = "activate"  # a staff member without an authenticator: set one up
-    VERIFY = "verify"  # an authenticator, but no code entered in this session: enter one
+    VERIFY = "verify"  # an authenticator, but no code entered in this session (or for this token): enter one
 
 
-def admin_second_factor_step(
+# The API's error codes for the two refusals (the body of core.api: {"code", "detail", "fields"}).
+MFA_SETUP_REQUIRED = AccountErrorCode.MFA_SETUP_REQUIRED.value
+MFA_REQUIRED = AccountErrorCode.MFA_REQUIRED.value
+SECOND_FACTOR_API_CODES = {SecondFactorStep.ACTIVATE: MFA_SETUP_REQUIRED, SecondFactorStep.VERIFY: MFA_REQUIRED}
+
+
+def staff_second_factor_step(
     *,
     required: bool,
-    is_login_page: bool,
     is_staff: bool,
     has_authenticator: bool,
-    verified_in_session: bool,
+    verified: bool,
+    is_admin_login_page: bool = False,
+    is_exempt: bool = False,
 ) -> SecondFactorStep:
-    """Return what an admin request needs before it may go on.
+    """Return what a request needs before it may go on: THE rule for staff and their second factor.
 
     等保三级（GB/T 22239-2019 8.1.4.1 c）：应采用口令、密码技术、生物技术等两种或两种以上组合的鉴别技术
     对用户进行身份鉴别。
-    ``is_staff`` means a signed-in, active staff member; anyone else is left to the admin's own permission check,
-    which sends them to the login page (and so to ``LOGIN``).
+    With ``required`` (``settings.STAFF_MFA_REQUIRED``), a signed-in, active staff member (``is_staff``) whose
+    session has not shown a second factor (``verified``; for an API token: the token was issued against a TOTP
+    code) reaches nothing but the set-up/authenticate pages and logout (``is_exempt``): not site pages, not the
+    admin, not the API. ``is_admin_login_page`` is the admin's own password form, closed for everyone. Anyone who
+    is not staff is left to the usual permission checks. Applied by accounts.middleware (every request with a
+    session) and accounts.auth.TokenAuthentication (every request with an API token).
     """
     if not required:
         return SecondFactorStep.NONE
-    if is_login_page:
+    if is_admin_login_page:
         return SecondFactorStep.LOGIN
-    if not is_staff or verified_in_session:
+    if is_exempt or not is_staff or verified:
         return SecondFactorStep.NONE
     if not has_authenticator:
         return SecondFactorStep.ACTIVATE

@@ -37,10 +37,10 @@ def seed(count: int) -> tuple[int, list[str], list[str]]:
     """The nine programs, a call closing in 20 minutes, ``count`` enterprises each with an API token."""
     from django.core.management import call_command
     from django.utils import timezone
-    from rest_framework.authtoken.models import Token
 
     from accounts.models import Membership, Organisation, User
     from accounts.rules import build_uscc
+    from accounts.tokens import issue_token
     from programs.models import Call, Program, ProgramBudget
 
     call_command("sync_roles", verbosity=0)
@@ -68,7 +68,7 @@ def seed(count: int) -> tuple[int, list[str], list[str]]:
             contact_email=f"bench{i}@example.cn",
         )
         Membership.objects.create(user=user, organisation=organisation, role="admin")
-        tokens.append(Token.objects.create(user=user).key)
+        tokens.append(issue_token(user=user)[1])
     kinds = list(program.attachment_requirements.filter(is_required=True).values_list("kind", flat=True))
     return call.pk, kinds, tokens
 

@@ -84,7 +84,7 @@ from decimal import Decimal
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
+from accounts.tokens import issue_token
 
 from accounts.models import Membership, Organisation, User
 from accounts.rules import build_uscc
@@ -115,10 +115,10 @@ organisations = Organisation.objects.bulk_create(
 Membership.objects.bulk_create(
     Membership(user=u, organisation=o, role="admin") for u, o in zip(users, organisations, strict=True)
 )
-tokens = Token.objects.bulk_create(Token(user=u, key=Token.generate_key()) for u in users)
+tokens = [issue_token(user=u)[1] for u in users]
 kinds = list(program.attachment_requirements.filter(is_required=True).values_list("kind", flat=True))
 import json
-print(json.dumps({"call": call.pk, "kinds": kinds, "tokens": [t.key for t in tokens]}))
+print(json.dumps({"call": call.pk, "kinds": kinds, "tokens": tokens}))
 """
 
 

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from accounts.api import OrganisationView, TokenView
+from accounts.api import OrganisationView, TokenDetailView, TokenListView, TokenView
 from allocations.api import AllocationRunsView
 from core.api import not_found
 from programs.api import CallViewSet, ProgramViewSet
@@ -15,6 +15,8 @@ router.register("calls", CallViewSet, basename="call")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="token"),
+    path("auth/tokens/", TokenListView.as_view(), name="token-list"),
+    path("auth/tokens/<int:pk>/", TokenDetailView.as_view(), name="token-detail"),
     path("organisation/", OrganisationView.as_view(), name="organisation"),
     path("calls/<int:call_id>/allocation-runs/", AllocationRunsView.as_view(), name="allocation-runs"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

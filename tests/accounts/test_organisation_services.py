@@ -211,6 +211,7 @@ def test_the_error_codes_are_the_strings_clients_already_receive():
         "invalid_credentials",
         "locked_out",
         "mfa_setup_required",
+        "mfa_required",
         "mfa_locked",
         "mfa_code_required",
         "mfa_code_invalid",

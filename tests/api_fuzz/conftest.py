@@ -13,7 +13,6 @@ import pytest
 from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from rest_framework.authtoken.models import Token
 
 from applications import services
 from applications.models import Application
@@ -25,6 +24,7 @@ from tests import stages
 from tests.applications.conftest import certificate_units, pdf, valid_data
 from tests.factories import UserFactory
 from tests.publicity.conftest import *  # noqa: F403  (roles, open_call, make_application, notice, ...)
+from tests.tokens import token_for
 
 
 @dataclass
@@ -99,7 +99,7 @@ def world(
     newcomer = UserFactory()  # signed up, no organisation yet
     return World(
         tokens={
-            name: Token.objects.create(user=user).key
+            name: token_for(user)
             for name, user in {
                 "applicant": owner,
                 "newcomer": newcomer,

@@ -9,21 +9,21 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from applications import services
 from applications.models import Application
 from tests.applications.conftest import certificate_units, pdf, valid_data
+from tests.tokens import token_for
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def owner_api(roles) -> APIClient:
-    token, _created = Token.objects.get_or_create(user=roles["owner"])
+    key = token_for(roles["owner"])
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return api
 
 

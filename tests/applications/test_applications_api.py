@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.validation import validate_schema
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from applications import services
@@ -21,6 +20,7 @@ from review.models import ExpertAssignment
 from tests import stages
 from tests.applications.conftest import PDF_BYTES, certificate_units, pdf, valid_data
 from tests.factories import TierFactory
+from tests.tokens import token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -41,8 +41,7 @@ def as_user(api: APIClient, user) -> APIClient:
     if user is None:
         api.credentials()
     else:
-        token, _created = Token.objects.get_or_create(user=user)
-        api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        api.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
     return api
 
 

@@ -6,7 +6,6 @@ happen through their stage: tests/applications/test_workflow_matrix.py and each 
 import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from applications import workflow
@@ -16,6 +15,7 @@ from evaluations.models import PerformanceReport
 from notices.models import AwardNotice
 from payouts.models import PayoutLine
 from publicity.models import PublicityEntry
+from tests.tokens import token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +55,7 @@ def snapshot(application: Application) -> tuple:
 
 def api_as(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
     return client
 
 

@@ -2,10 +2,10 @@
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from accounts.auth import API_CODE_FAILURES_ALLOWED
+from accounts.models import ApiToken as Token
 from tests.factories import MembershipFactory, StaffFactory
 from tests.security.conftest import totp_code
 
@@ -33,7 +33,8 @@ def test_staff_with_totp_get_a_token_only_with_a_current_code(mfa_required, staf
 
     granted = ask(user.email, password, totp_code(secret))
     assert granted.status_code == 200
-    assert granted.json()["token"] == Token.objects.get(user=user).key
+    assert granted.json()["id"] == Token.objects.get(user=user).pk
+    assert Token.objects.get(user=user).mfa_verified_at is not None
 
 
 def test_a_code_is_good_once(mfa_required, staff_with_totp, password):
