@@ -391,5 +391,50 @@ class Notification(models.Model):
         return self.title
 
 
+class AuditHeadSnapshot(models.Model):
+    """The heads of every application's event chain at one moment, written nightly; append-only.
+
+    ``digest`` is the HMAC (``AUDIT_CHAIN_KEY``) over the counts and the heads, so an edited head row shows. On
+    PostgreSQL a trigger refuses UPDATE and DELETE on this table and on ``AuditHead`` (migration 0010). The first
+    snapshot (the cut-over) records in ``legacy_until`` the last event sealed with plain SHA-256.
+    """
+
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    application_count = models.PositiveIntegerField(_("申报数"))
+    event_count = models.PositiveBigIntegerField(_("流转记录数"))
+    digest = models.CharField(_("校验值（HMAC）"), max_length=64)
+    legacy_until = models.PositiveBigIntegerField(_("旧式哈希截止记录"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("审计链头快照")
+        verbose_name_plural = _("审计链头快照")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.at:%Y-%m-%d %H:%M}"
+
+
+class AuditHead(models.Model):
+    """One application's chain head in a snapshot: how many events and the last hash (no FK: outlives a delete)."""
+
+    snapshot = models.ForeignKey(
+        AuditHeadSnapshot, on_delete=models.PROTECT, related_name="heads", verbose_name=_("快照")
+    )
+    application_id = models.PositiveBigIntegerField(_("申报ID"))
+    event_count = models.PositiveIntegerField(_("流转记录数"))
+    head = models.CharField(_("链头哈希"), max_length=64)
+
+    class Meta:
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
+        ordering = ["snapshot", "application_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["snapshot", "application_id"], name="one_head_per_application_snapshot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}: {self.event_count} {self.head[:12]}"
+
+
 def members_of(application: Application) -> models.QuerySet[Membership]:
     return Membership.objects.filter(organisation_id=application.organisation_id).select_related("user")

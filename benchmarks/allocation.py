@@ -19,7 +19,7 @@ def build(n: int) -> object:
 
     from accounts.models import Membership, Organisation, User
     from accounts.rules import build_uscc
-    from applications.audit import GENESIS_HASH, seal
+    from applications.audit import GENESIS_HASH, chain_key, seal
     from applications.models import Application, ApplicationEvent, ApplicationUnit, State
     from programs.models import Call, Program, ProgramBudget
 
@@ -94,6 +94,7 @@ def build(n: int) -> object:
                     application=application, name="approve", from_state="accepted", to_state="approved", at=now
                 ),
                 GENESIS_HASH,
+                key=chain_key(),
             )
         )
     ApplicationUnit.objects.bulk_create(units, batch_size=2000)

@@ -24,6 +24,8 @@ class PayoutErrorCode(StrEnum):
     SAME_OFFICER = "same_officer"  # the approver built the batch
     FORMAT_INVALID = "format_invalid"  # export format other than xlsx or csv
     BATCH_NOT_APPROVED = "batch_not_approved"  # export or record results of a draft batch
+    # export of an approved batch whose lines no longer give its checksum, line count or total (finance is alerted)
+    BATCH_CHECKSUM_MISMATCH = "batch_checksum_mismatch"
     # Recording results, line by line or from the bank's file (a row's code in the import outcome)
     RESULTS_REQUIRED = "results_required"  # the API call carries neither lines nor a file
     VOUCHER_REQUIRED = "voucher_required"

@@ -44,3 +44,15 @@ def batch_checksum(lines: Iterable[tuple[str, str, str, Decimal]]) -> str:
     for reference, uscc, account, amount in lines:
         digest.update(f"{reference}|{uscc}|{account}|{Decimal(amount):.2f}\n".encode())
     return digest.hexdigest()
+
+
+def batch_tampered(
+    lines: Iterable[tuple[str, str, str, Decimal]], *, checksum: str, line_count: int, total: Decimal
+) -> bool:
+    """Whether the lines no longer give the checksum, line count and total fixed when the batch was approved."""
+    rows = list(lines)
+    return (
+        batch_checksum(rows) != checksum
+        or len(rows) != line_count
+        or sum((Decimal(row[3]) for row in rows), Decimal("0.00")) != total
+    )

@@ -5,6 +5,7 @@ Only finance may call them; the admin, the API, commands and tests all go throug
 
 import csv
 import io
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,6 +13,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
@@ -19,13 +21,14 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.roles import FINANCE
 from applications.models import Application, State
 from applications.services import disburse_application, lock_organisation_year, recheck_caps
 from core.exceptions import Conflict
 from evaluations.services import open_report
 from payouts.error_codes import PayoutErrorCode
 from payouts.models import BatchStatus, LineStatus, PayoutBatch, PayoutEvent, PayoutLine
-from payouts.rules import batch_checksum, payee_problem
+from payouts.rules import batch_checksum, batch_tampered, payee_problem
 from payouts.selectors import may_pay
 from programs.models import Call, Program
 
@@ -240,9 +243,45 @@ def export_batch(*, batch: PayoutBatch, fmt: str, actor: User | None = None) -> 
     batch = PayoutBatch.objects.get(pk=batch.pk)
     if not batch.is_approved:
         raise Conflict(_("拨付批次复核后才能导出"), code=PayoutErrorCode.BATCH_NOT_APPROVED)
+    rows = batch.lines.order_by("position").values_list("reference", "payee_uscc", "bank_account_number", "amount")
+    if batch_tampered(rows, checksum=batch.checksum, line_count=batch.line_count, total=batch.total_amount):
+        _alert_finance_tampered(batch, actor)
+        raise Conflict(
+            _("拨付批次%(batch)s的明细与复核时的校验值不符，已停止导出并通知财务人员") % {"batch": batch.pk},
+            code=PayoutErrorCode.BATCH_CHECKSUM_MISMATCH,
+        )
     content = write_xlsx(batch) if fmt == "xlsx" else write_csv(batch)
     _event(batch, "export", actor, format=fmt, checksum=batch.checksum)
     return export_filename(batch, fmt), content
+
+
+def _alert_finance_tampered(batch: PayoutBatch, actor: User | None) -> None:
+    """Log on ``portal.audit`` and e-mail every active finance officer: an approved batch's lines were changed.
+
+    Sent at once, not on commit: the refusal that follows rolls back the request's transaction.
+    """
+    logging.getLogger("portal.audit").error(
+        "PAYOUT BATCH TAMPERED batch=%s checksum=%s line_count=%s total=%s export_by=%s",
+        batch.pk,
+        batch.checksum,
+        batch.line_count,
+        batch.total_amount,
+        getattr(actor, "pk", None),
+    )
+    finance = User.objects.filter(is_active=True, is_staff=True, groups__name=FINANCE.group_name).exclude(email="")
+    recipients = list(finance.values_list("email", flat=True).distinct())
+    if recipients:
+        send_mail(
+            subject=_("【质量品牌专项资金】拨付批次%(batch)s校验值不符") % {"batch": batch.pk},
+            message=_(
+                "拨付批次%(batch)s（%(title)s）复核后，其明细（收款单位、账号或金额）已被改动，与复核时的校验值 "
+                "%(checksum)s 不符。导出已被拒绝，请勿向银行提交该批次，并立即核查。"
+            )
+            % {"batch": batch.pk, "title": batch.title, "checksum": batch.checksum},
+            from_email=None,
+            recipient_list=recipients,
+            fail_silently=True,
+        )
 
 
 def _clean_result(status: str, voucher_no: str, paid_on: date | None, reason: str) -> tuple[str, str, date | None, str]:

@@ -93,7 +93,7 @@ def _finish(
         comment=comment,
         data=data or {},
     )
-    audit.seal(event, prev_hash or audit.GENESIS_HASH)
+    audit.seal(event, prev_hash or audit.GENESIS_HASH, key=audit.chain_key())
     event.save(force_insert=True)
     if workflow.step(name).applicant_facing:
         notify_applicant_task.delay_on_commit(event_id=event.pk)

@@ -5,6 +5,8 @@ from .base import env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
+# The HMAC key of the audit chain: set it apart from SECRET_KEY (rotating SECRET_KEY must not break the chain).
+AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DEMO_SEED_ALLOWED = False
 # Staff always enter the admin with a second factor here; no environment variable turns it off.
