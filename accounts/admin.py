@@ -4,9 +4,14 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.forms import AdminLoginForm
 from accounts.models import Invitation, Membership, Organisation, Sanction, User
+from accounts.roles import ADMINISTRATOR, FINANCE, user_has_role
 from accounts.rules import validate_uscc
-from accounts.services import REGISTRATION_FIELDS
+from accounts.services import REGISTRATION_FIELDS, organisation_input_errors
+
+# A bounded e-mail address (accounts.forms.AdminLoginForm): a 300-character one was a DataError on PostgreSQL.
+admin.site.login_form = AdminLoginForm
 
 
 class MembershipInline(admin.TabularInline):
@@ -46,6 +51,14 @@ class OrganisationAdminForm(forms.ModelForm):
         # Stored normalised (upper-case, full-width folded), as registration stores it.
         return validate_uscc(self.cleaned_data["uscc"])
 
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        # As the services check them: no line breaks or control characters in a name, a plausible 成立日期.
+        for field, errors in organisation_input_errors(self.instance).items():
+            if field in self.fields and field not in self.errors:
+                for error in errors:
+                    self.add_error(field, error)
+
 
 @admin.register(Organisation)
 class OrganisationAdmin(SimpleHistoryAdmin):
@@ -64,6 +77,38 @@ class OrganisationAdmin(SimpleHistoryAdmin):
         (_("收款账户"), {"fields": ("bank_name", "bank_account_number", "bank_account_name")}),
         (_("时间"), {"fields": ("created_at", "updated_at")}),
     )
+
+    # Finance pays and the system administrator corrects registrations: only they see (and correct) the full
+    # account number; everyone else (intake, approvers, experts) sees it masked, as on the payout pages.
+    MASKED_ACCOUNT = "masked_bank_account_number"
+
+    def _sees_full_account(self, request) -> bool:
+        return user_has_role(request.user, FINANCE) or user_has_role(request.user, ADMINISTRATOR)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if self._sees_full_account(request):
+            return fieldsets
+        return [
+            (
+                name,
+                {
+                    **options,
+                    "fields": tuple(
+                        self.MASKED_ACCOUNT if field == "bank_account_number" else field for field in options["fields"]
+                    ),
+                },
+            )
+            for name, options in fieldsets
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = tuple(super().get_readonly_fields(request, obj))
+        return readonly if self._sees_full_account(request) else (*readonly, self.MASKED_ACCOUNT)
+
+    @admin.display(description=_("银行账号"))
+    def masked_bank_account_number(self, obj: Organisation | None) -> str:
+        return obj.masked_bank_account if obj else ""
 
 
 @admin.register(Invitation)

@@ -1,12 +1,45 @@
 from typing import Any
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import MembershipRole, Organisation
 from accounts.services import ORGANISATION_EDITABLE_FIELDS, REGISTRATION_FIELDS
+
+# An e-mail address has at most 254 characters (RFC 5321, and User.email); a longer "login" is refused by the form
+# before it reaches authenticate(), whose failure record (django-axes, 255 characters) would be a DataError (500)
+# on PostgreSQL.
+LOGIN_MAX_LENGTH = 254
+
+
+def _limit_login_field(field: forms.Field) -> None:
+    field.max_length = LOGIN_MAX_LENGTH
+    field.validators.append(MaxLengthValidator(LOGIN_MAX_LENGTH))
+    field.widget.attrs["maxlength"] = LOGIN_MAX_LENGTH
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's login form (settings.ACCOUNT_FORMS["login"]) with a bounded e-mail address."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _limit_login_field(self.fields["login"])
+
+
+class AdminLoginForm(AdminAuthenticationForm):
+    """The admin's login form (accounts.admin sets ``admin.site.login_form``) with a bounded e-mail address.
+
+    Django's AuthenticationForm sets ``max_length`` on the username after the field is built, so nothing enforces it.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _limit_login_field(self.fields["username"])
 
 
 class OrganisationRegistrationForm(forms.ModelForm):

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from knox.models import AbstractAuthToken
+from knox.settings import CONSTANTS
 from simple_history.models import HistoricalRecords
 
 from accounts.error_codes import AccountErrorCode
@@ -284,3 +286,31 @@ class Sanction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation}：{self.starts_on} 至 {self.ends_on}"
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox): stored as a SHA-512 digest, expiring, several per user, each named.
+
+    The key is shown once, when issued (POST /api/v1/auth/token/). Tokens are revoked (deleted) when the user's
+    password changes or is reset, and when the user leaves an organisation or a staff group (accounts.signals).
+    """
+
+    # A plain id to name a token in the API and the admin; the digest (knox's primary key) stays unique.
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=CONSTANTS.DIGEST_LENGTH, unique=True)
+    name = models.CharField(_("名称"), max_length=100, blank=True, help_text=_("例如使用该令牌的系统或脚本。"))
+    last_used_at = models.DateTimeField(_("最近使用时间"), null=True, blank=True)
+    mfa_verified_at = models.DateTimeField(
+        _("动态验证码验证时间"),
+        null=True,
+        blank=True,
+        help_text=_("签发时验证了工作人员的动态验证码（TOTP）；工作人员没有该时间的令牌不能使用。"),
+    )
+
+    class Meta:
+        verbose_name = _("接口令牌")
+        verbose_name_plural = _("接口令牌")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.name or self.pk}"

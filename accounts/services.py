@@ -1,5 +1,6 @@
 """Writes for users, organisations and memberships. Views, the admin, the API and commands call these."""
 
+import datetime as dt
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from accounts.error_codes import AccountErrorCode
 from accounts.models import Invitation, Membership, MembershipRole, Organisation, User
 from accounts.roles import ROLES, Role
 from accounts.rules import validate_uscc
+from core.text import header_safe, text_error
 
 # Set at registration from the business licence (营业执照或登记证书); afterwards only staff correct them, in the admin,
 # where the history records who changed what and when. Eligibility rests on them: E1 (单位类型), E3 (经营年限, counted
@@ -35,7 +37,48 @@ ORGANISATION_EDITABLE_FIELDS = (
 )
 
 
-def _clean_organisation(organisation: Organisation, *, exclude: list[str] | None = None) -> None:
+# 成立日期 earlier than this is a typing error, not an organisation (the oldest registrations on file are later).
+FOUNDED_ON_EARLIEST = dt.date(1949, 1, 1)
+FOUNDED_ON_FUTURE = "founded_on_future"
+FOUNDED_ON_TOO_OLD = "founded_on_too_old"
+
+
+def organisation_input_errors(
+    organisation: Organisation, *, check_founded_on: bool = True
+) -> dict[str, list[ValidationError]]:
+    """Return the errors of the text fields (each single-line, within its column, without control characters:
+    codes "text_invalid_characters", "text_too_long") and of 成立日期 ("founded_on_future", "founded_on_too_old").
+
+    The admin's form calls this too.
+    """
+    errors: dict[str, list[ValidationError]] = {}
+    for field in Organisation._meta.concrete_fields:
+        if field.get_internal_type() not in ("CharField", "TextField") or field.choices:
+            continue
+        value = getattr(organisation, field.attname)
+        if value in (None, ""):
+            continue
+        error = text_error(value, max_length=field.max_length, multiline=False)
+        if error is not None:
+            errors[field.name] = [error]
+    founded_on = organisation.founded_on
+    if check_founded_on and isinstance(founded_on, dt.date):
+        if founded_on > timezone.localdate():
+            errors["founded_on"] = [ValidationError(_("成立日期不能晚于今天"), code=FOUNDED_ON_FUTURE)]
+        elif founded_on < FOUNDED_ON_EARLIEST:
+            errors["founded_on"] = [
+                ValidationError(_("成立日期不能早于1949年1月1日，请核对营业执照"), code=FOUNDED_ON_TOO_OLD)
+            ]
+    return errors
+
+
+def _clean_organisation(
+    organisation: Organisation, *, exclude: list[str] | None = None, check_founded_on: bool = True
+) -> None:
+    text_errors = organisation_input_errors(organisation, check_founded_on=check_founded_on)
+    if text_errors:
+        # Before full_clean, whose validators would choke on (or misreport) a NUL or a 300-character value.
+        raise ValidationError(text_errors)
     organisation.full_clean(exclude=exclude)
     if organisation.bank_account_name and organisation.bank_account_name != organisation.name:
         raise ValidationError(
@@ -104,7 +147,8 @@ def update_organisation(*, organisation: Organisation, actor: User, data: dict[s
     for field in changed:
         setattr(organisation, field, data[field])
     try:
-        _clean_organisation(organisation, exclude=["uscc"])
+        # 成立日期 cannot change here: a stored date, however wrong, is for staff to correct, not a reason to refuse.
+        _clean_organisation(organisation, exclude=["uscc"], check_founded_on=False)
     except ValidationError as error:
         error.update_error_dict(errors)
     if errors:
@@ -172,7 +216,8 @@ def invite_member(*, organisation: Organisation, actor: User, email: str, role: 
 def _send_invitation_email(invitation: Invitation) -> None:
     url = f"{settings.SITE_URL.rstrip('/')}{reverse('accounts:home')}"
     send_mail(
-        subject=str(_("【质量品牌专项资金】%(org)s 邀请您加入") % {"org": invitation.organisation.name}),
+        # header_safe: a line break in a header is BadHeaderError (names from before CR/LF was refused).
+        subject=header_safe(_("【质量品牌专项资金】%(org)s 邀请您加入") % {"org": invitation.organisation.name}),
         message=str(
             _(
                 "您好：\n\n%(org)s 邀请您以“%(role)s”身份加入本单位的专项资金申报账号。\n"

@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from applications.error_codes import ApplicationErrorCode
 from applications.models import ApplicationUnit, PerformanceTarget
 from applications.services import MAX_TARGETS, MAX_UNITS, clean_units
+from applications.services.drafts import FORM_TEXT_MAX, FORM_TEXTAREA_MAX
+from core.text import multi_line_text, single_line_text
 from programs.models import AmountRule, Call, FieldType, FormField, Program
 from programs.rules import normalise_unit_key
 
@@ -55,6 +57,7 @@ def _text(label: str, *, max_length: int, help_text: str = "", **attrs: Any) -> 
         required=False,
         help_text=help_text,
         widget=forms.TextInput(attrs=attrs),
+        validators=[single_line_text],
     )
 
 
@@ -254,7 +257,12 @@ def _program_field(field: FormField) -> forms.Field:
     # Required fields are enforced at submit (a draft may be saved half-filled); the marker says so.
     common: dict[str, Any] = {"label": field.label, "required": False, "help_text": field.help_text}
     if field.field_type == FieldType.TEXTAREA:
-        django_field: forms.Field = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=5000, **common)
+        django_field: forms.Field = forms.CharField(
+            widget=forms.Textarea(attrs={"rows": 4}),
+            max_length=FORM_TEXTAREA_MAX,
+            validators=[multi_line_text],
+            **common,
+        )
     elif field.field_type == FieldType.INTEGER:
         django_field = forms.IntegerField(widget=forms.NumberInput(attrs={"inputmode": "numeric"}), **common)
     elif field.field_type == FieldType.DECIMAL:
@@ -268,7 +276,7 @@ def _program_field(field: FormField) -> forms.Field:
     elif field.field_type == FieldType.BOOLEAN:
         django_field = forms.BooleanField(**common)
     else:
-        django_field = forms.CharField(max_length=5000, **common)
+        django_field = forms.CharField(max_length=FORM_TEXT_MAX, validators=[single_line_text], **common)
     django_field.show_required = field.is_required
     return django_field
 

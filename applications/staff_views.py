@@ -24,6 +24,7 @@ from applications import selectors, services, workflow
 from applications.error_codes import ApplicationErrorCode
 from applications.models import Application
 from core.exceptions import Conflict
+from core.uploads import stored_content_type
 
 if TYPE_CHECKING:
     from applications.admin import ApplicationAdmin
@@ -99,7 +100,10 @@ def download_attachment(request: HttpRequest, object_id: str, attachment_pk: int
         stored = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(stored, as_attachment=True, filename=attachment.original_name)
+    # The type sniffed and stored at upload, not a guess from the name the uploader chose.
+    response = FileResponse(
+        stored, as_attachment=True, filename=attachment.original_name, content_type=stored_content_type(attachment)
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -5,7 +5,7 @@ Every error is ``{"code": "<stable_code>", "detail": "<中文说明>", "fields":
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.http import Http404, HttpRequest, JsonResponse
@@ -18,6 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.exceptions import Conflict as ServiceConflict
+from core.parsers import BodyTooLarge, JSONTooDeep
+from core.text import text_error
 
 
 class Conflict(exceptions.APIException):
@@ -40,6 +42,10 @@ class StrictCharField(serializers.CharField):
     def to_internal_value(self, data: Any) -> str:
         if not isinstance(data, str):
             self.fail("not_text")
+        # NUL and lone surrogates are a 500 on PostgreSQL; no control characters but tab and line breaks anywhere.
+        error = text_error(data, max_length=None, multiline=True)
+        if error is not None:
+            raise serializers.ValidationError(error.messages, code=error.code)
         return super().to_internal_value(data)
 
 
@@ -101,6 +107,10 @@ def _first_code(detail: Any) -> str | None:
     return None
 
 
+CSRF_FAILED_DETAIL = gettext_lazy(
+    "安全校验（CSRF）失败：请刷新页面后重试；用浏览器会话调用接口时须带上 X-CSRFToken 请求头"
+)
+
 # Messages DRF raises without gettext; they would otherwise reach the client in English.
 UNTRANSLATED = {"No data provided": gettext_lazy("请求体为空，请提交一个 JSON 对象")}
 
@@ -137,7 +147,13 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
-    elif isinstance(exc, exceptions.ParseError):
+    elif isinstance(exc, RequestDataTooBig):
+        # The body is over DATA_UPLOAD_MAX_MEMORY_SIZE: Django would answer its HTML 400 page.
+        exc = BodyTooLarge()
+    elif isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith("CSRF Failed"):
+        # SessionAuthentication's refusal, in English ("CSRF Failed: CSRF token missing.").
+        exc = exceptions.PermissionDenied(detail=CSRF_FAILED_DETAIL, code="csrf_failed")
+    elif isinstance(exc, exceptions.ParseError) and not isinstance(exc, JSONTooDeep):
         # DRF's parsers say "JSON parse error - <Python's reason>" in English.
         exc = exceptions.ParseError(_("请求内容无法解析，请检查格式（JSON 或 multipart/form-data）和编码（UTF-8）"))
     response = drf_exception_handler(exc, context)

@@ -79,3 +79,13 @@ def inspect_upload(uploaded_file: UploadedFile, *, field: str = "file", default_
         sha256=digest.hexdigest(),
         original_name=sanitise_filename(uploaded_file.name or default_name),
     )
+
+
+def stored_content_type(attachment: object) -> str:
+    """The content type an attachment was stored with (sniffed at upload); octet-stream when unknown.
+
+    A download is served with this type and ``X-Content-Type-Options: nosniff``, never with a type guessed from the
+    file name (a file named ``x.html`` would otherwise be served as HTML).
+    """
+    content_type = getattr(attachment, "content_type", "") or ""
+    return content_type if content_type in ALLOWED_UPLOADS else "application/octet-stream"

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.roles import ADMINISTRATOR, APPROVER, FINANCE, INTAKE, user_has_role
 from applications.models import State
+from core.csv import safe_row
 from dashboard.charts import Series, bar_chart, funnel_chart
 from dashboard.selectors import Overview, call_overview
 from programs.models import Call
@@ -98,8 +99,9 @@ def chart_csv(request: HttpRequest, call_id: int, chart: str) -> HttpResponse:
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerow(safe_row(header))
+    # Program names and the like are typed by staff: a name starting with "=" must stay text (formula injection).
+    writer.writerows(safe_row(row) for row in rows)
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = content_disposition_header(True, f"{overview.call.title}-{CSV_NAMES[chart]}.csv")
     return response

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exceptions import Conflict
+from core.uploads import stored_content_type
 from evaluations import selectors, services
 from evaluations.forms import ReportForm
 
@@ -100,7 +101,10 @@ def download_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
         stored = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(stored, as_attachment=True, filename=attachment.original_name)
+    # The type sniffed and stored at upload, not a guess from the name the uploader chose.
+    response = FileResponse(
+        stored, as_attachment=True, filename=attachment.original_name, content_type=stored_content_type(attachment)
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -16,6 +16,7 @@ from allocations.models import AllocationRun, RunStatus
 from applications.models import Application, State
 from applications.services import confirm_application, publish_application, revoke_application
 from core.exceptions import Conflict
+from core.text import invalid_character, text_error
 from core.uploads import ALLOWED_UPLOADS, inspect_upload
 from notices.hooks import on_awarded
 from programs.models import Call
@@ -174,6 +175,15 @@ def file_objection(
                 _("异议内容不超过%(n)d字，可上传异议书说明详情") % {"n": CONTENT_MAX}, code=PublicityErrorCode.TOO_LONG
             )
         )
+    # No NUL, lone surrogates or control characters (a 500 on PostgreSQL); no line breaks but in the content.
+    for field, value, multiline in (
+        ("name", name, False),
+        ("organisation", organisation, False),
+        ("phone", phone, False),
+        ("content", content, True),
+    ):
+        if value and invalid_character(value, multiline=multiline) is not None:
+            errors[field] = [text_error(value, max_length=None, multiline=multiline)]
     if entry is not None and entry.notice_id != notice.pk:
         errors.setdefault("entry", []).append(
             ValidationError(_("所选申报不在本公示中"), code=PublicityErrorCode.ENTRY_INVALID)

@@ -16,11 +16,33 @@ from applications.models import EDITABLE_STATES, Application, ApplicationUnit, P
 from applications.services.assessment import assess, store_assessment
 from applications.services.common import field_error, locked, require_member
 from core.exceptions import Conflict
+from core.text import clean_text
 from programs.models import Call, FieldType, Program
 from programs.rules import normalise_unit_key
 
 MAX_UNITS = 50
 MAX_TARGETS = 20
+# The lengths of the program-specific text answers (``form_data``, a JSON column): refused beyond, never cut.
+FORM_TEXT_MAX = 500
+FORM_TEXTAREA_MAX = 5000
+# The columns of ApplicationUnit and PerformanceTarget.
+UNIT_KEY_MAX = 100
+UNIT_DESCRIPTION_MAX = 300
+TARGET_INDICATOR_MAX = 200
+TARGET_TARGET_MAX = 100
+TARGET_UNIT_MAX = 30
+
+
+def _item_text(value: Any, *, field: str, where: str, max_length: int, multiline: bool = False) -> str:
+    """Clean one text of a unit or target; the error names the item (第n项) and stays on ``field``."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        value = str(value)  # a number sent as a number: its text, as before (a unit's key is often a number)
+    try:
+        return clean_text(value, max_length=max_length, multiline=multiline, strip=True)
+    except ValidationError as error:
+        raise field_error(field, f"{where}：{error.messages[0]}", error.code) from None
 
 
 def clean_amount(value: Any, field: str) -> Decimal | None:
@@ -42,13 +64,20 @@ def clean_date(value: Any, field: str) -> date | None:
         return None
     if isinstance(value, date):
         return value
-    try:
-        parsed = parse_date(str(value))
-    except ValueError:
-        parsed = None
+    parsed = _parse_date(value)
     if parsed is None:
         raise field_error(field, _("请输入有效的日期，例如 2026-03-15"), ApplicationErrorCode.INVALID_DATE)
     return parsed
+
+
+def _parse_date(value: Any) -> date | None:
+    """An ISO date from text, or None when it is not one: 2026-02-30 is well formed but no date (ValueError)."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return parse_date(value.strip())
+    except ValueError:
+        return None
 
 
 def clean_units(program: Program, raw_units: Iterable[Mapping[str, Any]]) -> list[ApplicationUnit]:
@@ -67,7 +96,7 @@ def clean_units(program: Program, raw_units: Iterable[Mapping[str, Any]]) -> lis
         if not isinstance(raw, Mapping):
             raise field_error("units", _("第%(n)s项格式不正确") % {"n": index + 1}, ApplicationErrorCode.INVALID)
         where = _("第%(n)s项") % {"n": index + 1}
-        key = str(raw.get("key") or "").strip()[:100]
+        key = _item_text(raw.get("key"), field="units", where=where, max_length=UNIT_KEY_MAX)
         tier_code = raw.get("tier") or ""
         tier = None
         if tier_code:
@@ -101,7 +130,9 @@ def clean_units(program: Program, raw_units: Iterable[Mapping[str, Any]]) -> lis
                 tier=tier,
                 claim_amount=claim,
                 issued_on=issued_on,
-                description=str(raw.get("description") or "").strip()[:300],
+                description=_item_text(
+                    raw.get("description"), field="units", where=where, max_length=UNIT_DESCRIPTION_MAX
+                ),
             )
         )
     return units
@@ -139,9 +170,13 @@ def clean_form_data(program: Program, raw: Mapping[str, Any]) -> dict[str, Any]:
             except InvalidOperation:
                 raise bad from None
         elif field.field_type == FieldType.DATE:
-            parsed = parse_date(str(value)) if not isinstance(value, date) else value
+            parsed = value if isinstance(value, date) else _parse_date(value)
             if parsed is None:
-                raise bad
+                raise field_error(
+                    "form_data",
+                    _("“%(l)s”请输入有效的日期，例如 2026-03-15") % {"l": field.label},
+                    ApplicationErrorCode.INVALID_DATE,
+                )
             cleaned[name] = parsed.isoformat()
         elif field.field_type == FieldType.CHOICE:
             if str(value) not in field.choice_list:
@@ -150,7 +185,13 @@ def clean_form_data(program: Program, raw: Mapping[str, Any]) -> dict[str, Any]:
         elif field.field_type == FieldType.BOOLEAN:
             cleaned[name] = value in (True, "true", "True", "1", 1, "on")
         else:
-            cleaned[name] = str(value)[:5000]
+            multiline = field.field_type == FieldType.TEXTAREA
+            try:
+                cleaned[name] = clean_text(
+                    value, max_length=FORM_TEXTAREA_MAX if multiline else FORM_TEXT_MAX, multiline=multiline
+                )
+            except ValidationError as error:
+                raise field_error("form_data", f"“{field.label}”：{error.messages[0]}", error.code) from None
     return cleaned
 
 
@@ -164,19 +205,17 @@ def clean_targets(raw_targets: Iterable[Mapping[str, Any]]) -> list[PerformanceT
     for index, raw in enumerate(raw_targets):
         if not isinstance(raw, Mapping):
             raise field_error("targets", _("第%(n)s项格式不正确") % {"n": index + 1}, ApplicationErrorCode.INVALID)
-        indicator = str(raw.get("indicator") or "").strip()
-        target = str(raw.get("target") or "").strip()
+        where = _("第%(n)s项") % {"n": index + 1}
+        indicator = _item_text(raw.get("indicator"), field="targets", where=where, max_length=TARGET_INDICATOR_MAX)
+        target = _item_text(raw.get("target"), field="targets", where=where, max_length=TARGET_TARGET_MAX)
+        unit = _item_text(raw.get("unit"), field="targets", where=where, max_length=TARGET_UNIT_MAX)
         if not indicator or not target:
             raise field_error(
                 "targets",
                 _("第%(n)s项绩效目标须填写指标和目标值") % {"n": index + 1},
                 ApplicationErrorCode.TARGET_INCOMPLETE,
             )
-        targets.append(
-            PerformanceTarget(
-                position=index, indicator=indicator[:200], target=target[:100], unit=str(raw.get("unit") or "")[:30]
-            )
-        )
+        targets.append(PerformanceTarget(position=index, indicator=indicator, target=target, unit=unit))
     return targets
 
 

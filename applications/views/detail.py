@@ -27,6 +27,7 @@ from applications.views.common import (
 )
 from applications.views.steps import _render_step
 from core.exceptions import Conflict
+from core.uploads import stored_content_type
 
 # --- Detail, transitions, deletion, attachments ---------------------------------------------
 
@@ -148,7 +149,10 @@ def download_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> Fi
         stored = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(stored, as_attachment=True, filename=attachment.original_name)
+    # The type sniffed and stored at upload, not a guess from the name the uploader chose.
+    response = FileResponse(
+        stored, as_attachment=True, filename=attachment.original_name, content_type=stored_content_type(attachment)
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -35,7 +35,7 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "axes",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -131,7 +131,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "close-publicity": {"task": "publicity.tasks.close_publicity_task", "schedule": 60 * 60},
     # Every 6 hours (idempotent): report reminders and overdue marks; also `manage.py report_reminders`.
     "report-reminders": {"task": "evaluations.tasks.send_report_reminders_task", "schedule": 6 * 60 * 60},
+    # Daily (idempotent): verify every application's event chain, alert on findings, write the chain heads;
+    # also `manage.py verify_audit_chain --write-heads` (eager mode runs no beat).
+    "verify-audit-chain": {"task": "applications.audit_tasks.verify_audit_chain_task", "schedule": 24 * 60 * 60},
 }
+# The HMAC key of the event chain and of the chain heads (applications.audit). Empty: derived from SECRET_KEY
+# (local and test only); production must set it (portal/settings/production.py) and keep it off the database host.
+AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="")
 
 # --- Authentication -------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -150,7 +156,7 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:home"
-LOGOUT_REDIRECT_URL = "core:home"
+LOGOUT_REDIRECT_URL = "home"  # the portal's front page (portal.urls)
 
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -162,6 +168,8 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[质量品牌专项资金] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
 ACCOUNT_SESSION_REMEMBER = False
+# The login form with a bounded e-mail address (a 300-character one was a DataError on PostgreSQL).
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
 # django-axes decides password lockout (5 failures per username and address, with a Chinese message).
 # allauth's failed-login limit is set looser, so that axes always answers first for passwords; it still
 # matters for second-factor codes, which axes does not see: at most 10 wrong TOTP codes per user per 5 minutes.
@@ -225,6 +233,22 @@ FILE_UPLOAD_MAX_BYTES = env.int("FILE_UPLOAD_MAX_BYTES", default=20 * 1024 * 102
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- REST API -------------------------------------------------------------------------------
+# API tokens (django-rest-knox, accounts.models.ApiToken): stored as SHA-512 digests, valid API_TOKEN_TTL_HOURS
+# (default 12) from issue and not renewed by use, at most API_TOKEN_LIMIT_PER_USER per user (the oldest go);
+# revoked on a password change or reset and on leaving an organisation or a staff group (accounts.signals).
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+# knox's own migrations would create its (swapped-out) knox_authtoken table anyway, which Django then cannot flush
+# (TRUNCATE of accounts_user fails on PostgreSQL): without migrations, the swapped model gets no table at all.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.int("API_TOKEN_TTL_HOURS", default=12)),
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",  # clients keep sending "Authorization: Token <key>"
+    "AUTH_TOKEN_CHARACTER_LENGTH": 64,
+    "TOKEN_LIMIT_PER_USER": env.int("API_TOKEN_LIMIT_PER_USER", default=10),
+}
+# How often a token's "last used" time is written at most (one UPDATE per token per interval).
+API_TOKEN_LAST_USE_INTERVAL = timedelta(minutes=5)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
@@ -235,6 +259,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # JSON bodies of bounded size and depth (core.parsers): "body_too_large" (413), "json_too_deep" (400).
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.LimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
