@@ -5,7 +5,6 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,10 +16,11 @@ from accounts.error_codes import AccountErrorCode
 from accounts.models import ApiToken, Organisation
 from accounts.tokens import issue_token
 from core.api import StrictCharField, StrictModelSerializer, error_responses
+from core.parsers import LimitedJSONParser
 
 
 class TokenRequestSerializer(serializers.Serializer):
-    username = StrictCharField(label=_("电子邮箱"))
+    username = StrictCharField(label=_("电子邮箱"), max_length=254)
     password = StrictCharField(label=_("密码"), style={"input_type": "password"}, trim_whitespace=False)
     code = StrictCharField(
         label=_("动态验证码"),
@@ -176,7 +176,7 @@ class OrganisationView(APIView):
     permission_classes = [IsAuthenticated]
     # JSON only: in form data DRF reads an empty optional field as "not sent", so PATCH name="" answered 200 and
     # silently kept the old name.
-    parser_classes = [JSONParser]
+    parser_classes = [LimitedJSONParser]
 
     def _organisation(self, request: Request) -> Organisation:
         membership = getattr(request.user, "membership", None)

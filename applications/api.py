@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,6 +32,7 @@ from applications.models import (
     is_member,
 )
 from core.api import StrictCharField, error_responses
+from core.parsers import LimitedJSONParser
 from programs.models import Call, Program
 
 TAGS = ["申报"]
@@ -342,7 +343,7 @@ class ApplicationListView(RolesLoadedMixin, generics.ListCreateAPIView):
     """The requesting user's applications (GET), or start a draft for the user's organisation (POST)."""
 
     queryset = Application.objects.none()
-    parser_classes = [JSONParser]
+    parser_classes = [LimitedJSONParser]
 
     def get_queryset(self) -> QuerySet[Application]:
         return selectors.applications_for_list(self.request.user)
@@ -378,7 +379,7 @@ class ApplicationListView(RolesLoadedMixin, generics.ListCreateAPIView):
 class ApplicationDetailView(RolesLoadedMixin, APIView):
     """One application: read it, change a draft or returned one (PATCH), delete a draft (DELETE)."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [LimitedJSONParser]
 
     @extend_schema(summary="申报详情", responses={200: ApplicationSerializer, **error_responses(403, 404)})
     def get(self, request: Request, pk: int) -> Response:
@@ -444,7 +445,7 @@ class ApplicationAttachmentDetailView(RolesLoadedMixin, APIView):
 class ApplicationTransitionsView(RolesLoadedMixin, APIView):
     """Take a workflow transition by name; 403 when the role may never take it, 409 when the state forbids it."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [LimitedJSONParser]
 
     @extend_schema(
         summary="执行流转操作",

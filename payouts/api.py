@@ -14,12 +14,13 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import ErrorSerializer, StrictCharField, error_responses
+from core.parsers import LimitedJSONParser
 from payouts import services
 from payouts.error_codes import PayoutErrorCode
 from payouts.models import PayoutBatch, PayoutLine
@@ -262,7 +263,7 @@ class ExportBatchView(APIView):
 
 
 class BatchResultsView(APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [LimitedJSONParser, MultiPartParser, FormParser]
 
     @extend_schema(
         tags=["资金拨付"],
