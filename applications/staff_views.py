@@ -24,7 +24,7 @@ from applications import selectors, services, workflow
 from applications.error_codes import ApplicationErrorCode
 from applications.models import Application
 from core.exceptions import Conflict
-from core.uploads import stored_content_type
+from core.uploads import download_response
 
 if TYPE_CHECKING:
     from applications.admin import ApplicationAdmin
@@ -96,16 +96,7 @@ def download_attachment(request: HttpRequest, object_id: str, attachment_pk: int
     except ValueError:
         raise Http404 from None
     attachment = selectors.get_attachment(request.user, application_pk, attachment_pk)
-    try:
-        stored = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    # The type sniffed and stored at upload, not a guess from the name the uploader chose.
-    response = FileResponse(
-        stored, as_attachment=True, filename=attachment.original_name, content_type=stored_content_type(attachment)
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(attachment)
 
 
 def transition(model_admin: "ApplicationAdmin", request: HttpRequest, object_id: str, name: str) -> HttpResponse:

@@ -6,13 +6,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.exceptions import Conflict
-from core.uploads import stored_content_type
+from core.uploads import download_response
 from evaluations import selectors, services
 from evaluations.forms import ReportForm
 
@@ -97,15 +97,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 def download_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     """Serve a report attachment of the user's own organisation as a download, never inline."""
     attachment = selectors.report_attachment_for_member(request.user, pk, attachment_pk)
-    try:
-        stored = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    # The type sniffed and stored at upload, not a guess from the name the uploader chose.
-    response = FileResponse(
-        stored, as_attachment=True, filename=attachment.original_name, content_type=stored_content_type(attachment)
-    )
-    response["X-Content-Type-Options"] = "nosniff"
+    response = download_response(attachment)
     response["Cache-Control"] = "private, no-store"
     return response
 

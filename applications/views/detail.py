@@ -27,7 +27,7 @@ from applications.views.common import (
 )
 from applications.views.steps import _render_step
 from core.exceptions import Conflict
-from core.uploads import stored_content_type
+from core.uploads import download_response
 
 # --- Detail, transitions, deletion, attachments ---------------------------------------------
 
@@ -145,16 +145,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 def download_attachment(request: HttpRequest, pk: int, attachment_pk: int) -> FileResponse:
     """Serve an attachment of the user's own organisation as a download, never rendered inline."""
     attachment = _own_attachment(request, pk, attachment_pk)
-    try:
-        stored = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    # The type sniffed and stored at upload, not a guess from the name the uploader chose.
-    response = FileResponse(
-        stored, as_attachment=True, filename=attachment.original_name, content_type=stored_content_type(attachment)
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(attachment)
 
 
 @login_required
