@@ -39,14 +39,19 @@ def staff_transitions(application: Application, user: object) -> list[str]:
 class TransitionForm(forms.Form):
     """Comment for every transition; a reason where the applicant must be told why; a due date for a return."""
 
-    reason = forms.CharField(label=gettext_lazy("原因"), widget=forms.Textarea(attrs={"rows": 3, "cols": 60}))
+    reason = forms.CharField(
+        label=gettext_lazy("原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+    )
     due_on = forms.DateField(
         label=gettext_lazy("补正截止日期"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("今天或以后的日期，例如 2026-03-15。"),
     )
     comment = forms.CharField(
-        label=gettext_lazy("意见"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+        label=gettext_lazy("意见"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
     )
 
     def __init__(self, *args: object, name: str, with_comment: bool = True, **kwargs: object) -> None:

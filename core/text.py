@@ -9,6 +9,7 @@ user sent is silently lost.
 """
 
 import unicodedata
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -76,6 +77,23 @@ def clean_text(
     if error is not None:
         raise ValidationError({field: [error]}) if field else error
     return value
+
+
+def clean_texts(
+    values: Mapping[str, Any], *, max_length: int | None, multiline: bool = False, strip: bool = True
+) -> tuple[dict[str, str], dict[str, ValidationError]]:
+    """``clean_text`` on each value of a form-like mapping: the cleaned values and, apart, the errors by key.
+
+    The caller raises the errors together (with its own, if any), so that a form is answered in one round.
+    """
+    cleaned: dict[str, str] = {}
+    errors: dict[str, ValidationError] = {}
+    for key, value in values.items():
+        try:
+            cleaned[key] = clean_text(value, max_length=max_length, multiline=multiline, strip=strip)
+        except ValidationError as error:
+            errors[key] = error
+    return cleaned, errors
 
 
 @deconstructible

@@ -30,6 +30,7 @@ class ReportForm(forms.Form):
             )
             self.fields[f"explanation_{target.pk}"] = forms.CharField(
                 label=_("完成情况说明"),
+                max_length=2000,
                 widget=forms.Textarea(attrs={"rows": 3}),
                 error_messages={"required": _("请填写“%(i)s”的完成情况说明") % {"i": target.indicator}},
             )
@@ -53,6 +54,7 @@ class GradeForm(forms.Form):
     grade = forms.ChoiceField(label=_("评价等级"), choices=Grade.choices)
     comment = forms.CharField(
         label=_("评价意见"),
+        max_length=1000,
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         help_text=_("不合格时必填，将作为追回原因告知申报单位。"),
@@ -73,7 +75,7 @@ class GradeForm(forms.Form):
 
 
 class FraudForm(forms.Form):
-    reason = forms.CharField(label=_("查实的违规情形"), widget=forms.Textarea(attrs={"rows": 4}))
+    reason = forms.CharField(label=_("查实的违规情形"), max_length=1000, widget=forms.Textarea(attrs={"rows": 4}))
     amount = forms.DecimalField(
         label=_("追回金额（元）"), max_digits=14, decimal_places=2, required=False, help_text=_("留空则追回全部。")
     )

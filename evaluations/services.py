@@ -22,6 +22,7 @@ from applications import services as application_services
 from applications.models import Application, ApplicationEvent, State
 from applications.tasks import notify_members_task
 from core.exceptions import Conflict
+from core.text import clean_text
 from core.uploads import inspect_upload
 from evaluations import rules
 from evaluations.error_codes import EvaluationErrorCode
@@ -33,6 +34,11 @@ from evaluations.models import (
     ReportStatus,
     ReportTargetResult,
 )
+
+# Refused beyond these lengths, never cut: the achieved value is the column's length; the texts as the forms say.
+ACHIEVED_MAX_LENGTH = 100
+EXPLANATION_MAX_LENGTH = 2000
+COMMENT_MAX_LENGTH = 1000
 
 
 def _field_error(field: str, message: str, code: str) -> ValidationError:
@@ -139,14 +145,20 @@ def submit_report(
             )
     cleaned: dict[int, tuple[str, str]] = {}
     for target_id, target in targets.items():
-        achieved, explanation = (str(value or "").strip() for value in results.get(target_id, ("", "")))
+        achieved, explanation = results.get(target_id, ("", ""))
+        try:
+            achieved = clean_text(achieved, max_length=ACHIEVED_MAX_LENGTH, strip=True)
+            explanation = clean_text(explanation, max_length=EXPLANATION_MAX_LENGTH, multiline=True, strip=True)
+        except ValidationError as error:
+            errors[f"target_{target_id}"] = error
+            continue
         if not achieved or not explanation:
             errors[f"target_{target_id}"] = ValidationError(
                 _("请填写“%(indicator)s”的实际完成值和完成情况说明") % {"indicator": target.indicator},
                 code=EvaluationErrorCode.TARGET_MISSING,
             )
             continue
-        cleaned[target_id] = (achieved[:100], explanation)
+        cleaned[target_id] = (achieved, explanation)
     if errors:
         raise ValidationError(errors)
     for target_id, (achieved, explanation) in cleaned.items():
@@ -274,7 +286,7 @@ def grade_report(
     passed = rules.is_passing(grade)
     if report.status == ReportStatus.PENDING or (report.status == ReportStatus.OVERDUE and passed):
         raise Conflict(_("申报单位尚未提交绩效报告"), code=EvaluationErrorCode.REPORT_NOT_SUBMITTED)
-    comment = (comment or "").strip()
+    comment = clean_text(comment, max_length=COMMENT_MAX_LENGTH, multiline=True, field="comment", strip=True)
     if passed:
         application_services.evaluate_application(
             application=report.application,
@@ -335,7 +347,7 @@ def report_fraud(
     """
     if not user_has_role(actor, APPROVER):
         raise PermissionDenied
-    reason = (reason or "").strip()
+    reason = clean_text(reason, max_length=COMMENT_MAX_LENGTH, multiline=True, field="reason", strip=True)
     if not reason:
         raise _field_error("reason", _("请填写查实的违规情形"), EvaluationErrorCode.REASON_REQUIRED)
     application = Application.objects.select_for_update(of=("self",)).get(pk=application.pk)

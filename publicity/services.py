@@ -16,7 +16,7 @@ from allocations.models import AllocationRun, RunStatus
 from applications.models import Application, State
 from applications.services import confirm_application, publish_application, revoke_application
 from core.exceptions import Conflict
-from core.text import invalid_character, text_error
+from core.text import clean_text, invalid_character, text_error
 from core.uploads import ALLOWED_UPLOADS, inspect_upload
 from notices.hooks import on_awarded
 from programs.models import Call
@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 NAME_MAX = 50
 ORGANISATION_MAX = 200
 CONTENT_MAX = 5000
+DECISION_REASON_MAX_LENGTH = 2000
 
 
 def _field_error(field: str, message: str, code: str) -> ValidationError:
@@ -234,7 +235,7 @@ def decide_objection(*, objection: Objection, actor: User, uphold: bool, reason:
     objection = Objection.objects.select_for_update(of=("self",)).select_related("notice", "entry").get(pk=objection.pk)
     if objection.status != ObjectionStatus.OPEN:
         raise Conflict(_("该异议已处理，不能重复处理"), code=PublicityErrorCode.ALREADY_DECIDED)
-    reason = (reason or "").strip()
+    reason = clean_text(reason, max_length=DECISION_REASON_MAX_LENGTH, multiline=True, field="reason", strip=True)
     if not reason:
         raise _field_error("reason", _("请填写处理意见"), PublicityErrorCode.REASON_REQUIRED)
     if uphold:

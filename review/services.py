@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from accounts.models import Membership, User
 from accounts.roles import APPROVER, EXPERT, INTAKE, user_has_role
 from applications.models import Application, State
+from core.text import clean_texts
 from programs.models import ReviewTrack, ScoringCriterion, VerificationItem
 from review import rules
 from review.error_codes import ReviewErrorCode
@@ -83,6 +84,11 @@ def _not_accepted() -> ValidationError:
 # --- 核实: the verification checklist -------------------------------------------------------------------------
 
 
+# The longest checklist note and expert comment kept, as the forms say (refused beyond, never cut).
+NOTE_MAX_LENGTH = 1000
+SCORE_COMMENT_MAX_LENGTH = 2000
+
+
 @transaction.atomic
 def record_verification(
     *, application: Application, actor: User, results: Mapping[int, tuple[bool, str]]
@@ -106,13 +112,18 @@ def record_verification(
             code=ReviewErrorCode.UNKNOWN_ITEM,
             params={"ids": "、".join(unknown)},
         )
+    notes, errors = clean_texts(
+        {f"note_{pk}": note for pk, (_passed, note) in results.items()}, max_length=NOTE_MAX_LENGTH, multiline=True
+    )
+    if errors:
+        raise ValidationError(errors)
     now = timezone.now()
     checks = []
-    for pk, (passed, note) in results.items():
+    for pk, (passed, _note) in results.items():
         check, _created = VerificationCheck.objects.update_or_create(
             application=application,
             item=items[int(pk)],
-            defaults={"passed": bool(passed), "note": (note or "").strip(), "checked_by": actor, "checked_at": now},
+            defaults={"passed": bool(passed), "note": notes[f"note_{pk}"], "checked_by": actor, "checked_at": now},
         )
         checks.append(check)
     return checks
@@ -270,9 +281,16 @@ def submit_scores(
             params={"ids": "、".join(map(str, unknown))},
         )
     errors: dict[str, ValidationError] = {}
+    comments, comment_errors = clean_texts(
+        {f"comment_{pk}": given.get(pk, (None, ""))[1] for pk in criteria},
+        max_length=SCORE_COMMENT_MAX_LENGTH,
+        multiline=True,
+    )
+    errors.update(comment_errors)
     rows = []
     for pk, criterion in criteria.items():
-        score, comment = given.get(pk, (None, ""))
+        score, _comment = given.get(pk, (None, ""))
+        comment = comments.get(f"comment_{pk}", "")
         score = _clean_score(score)
         code = ReviewErrorCode.SCORE_REQUIRED if score is None else rules.score_error(score, criterion.max_score)
         if code:
@@ -280,9 +298,7 @@ def submit_scores(
                 SCORE_MESSAGES[code], code=code, params={"max": criterion.max_score}
             )
             continue
-        rows.append(
-            ExpertScore(assignment=assignment, criterion=criterion, score=score, comment=(comment or "").strip())
-        )
+        rows.append(ExpertScore(assignment=assignment, criterion=criterion, score=score, comment=comment))
     if errors:
         raise ValidationError(errors)
     ExpertScore.objects.bulk_create(rows)

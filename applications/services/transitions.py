@@ -28,6 +28,10 @@ from applications.services.common import field_error, locked
 from applications.services.drafts import clean_date
 from applications.tasks import notify_applicant_task
 from core.exceptions import Conflict
+from core.text import clean_text
+
+# The longest comment or reason a transition keeps (the admin's and the applicant's forms say the same).
+COMMENT_MAX_LENGTH = 1000
 
 # A guard returns the ValidationErrors that stop a transition now (an empty list lets it pass). Apps above
 # applications add theirs from their AppConfig.ready(): review adds the approval blockers.
@@ -44,8 +48,11 @@ def register_guard(name: str, guard: Guard) -> None:
 
 
 def required_reason(reason: str | None, message: str) -> str:
-    """The reason stripped; ValidationError "reason_required" on field ``reason`` with ``message`` when empty."""
-    reason = (reason or "").strip()
+    """The reason stripped; ValidationError "reason_required" on field ``reason`` with ``message`` when empty.
+
+    Text that may not be stored (too long, control characters, not a string) is refused on field ``reason``.
+    """
+    reason = clean_text(reason, max_length=COMMENT_MAX_LENGTH, multiline=True, field="reason", strip=True)
     if not reason:
         raise field_error("reason", message, ApplicationErrorCode.REASON_REQUIRED)
     return reason
@@ -78,7 +85,10 @@ def _finish(
     The caller must hold the application's row lock (``locked``), as every transition service does: the chain is
     per application, so that lock alone keeps two transactions from appending to one chain at the same time and
     no global lock is needed. Were it ever missed, the unique (application, prev_hash) constraint refuses the fork.
+    The comment is refused on field ``comment`` when it may not be stored (over 1,000 characters, control
+    characters): refused, not cut, so nothing the actor typed is silently lost.
     """
+    comment = clean_text(comment, max_length=COMMENT_MAX_LENGTH, multiline=True, field="comment", strip=True)
     application.state_changed_at = timezone.now()
     application.save(update_fields=["state", "state_changed_at", "updated_at", *update_fields])
     prev_hash = (
@@ -295,9 +305,15 @@ def run_transition(*, application: Application, actor: User | None, name: str, *
             _("“%(t)s”不能在此直接操作，%(where)s。") % {"t": step.label, "where": step.where},
             code=ApplicationErrorCode.TRANSITION_DRIVEN_BY_STAGE,
         )
-    kwargs: dict[str, Any] = {"comment": params.get("comment") or ""}
+    kwargs: dict[str, Any] = {
+        "comment": clean_text(
+            params.get("comment"), max_length=COMMENT_MAX_LENGTH, multiline=True, field="comment", strip=True
+        )
+    }
     if workflow.Param.REASON in step.params:
-        kwargs["reason"] = params.get("reason") or ""
+        kwargs["reason"] = clean_text(
+            params.get("reason"), max_length=COMMENT_MAX_LENGTH, multiline=True, field="reason", strip=True
+        )
     if workflow.Param.DUE_ON in step.params:
         kwargs["due_on"] = clean_date(params.get("due_on"), "due_on")
     return TRANSITION_SERVICES[name](application=application, actor=actor, **kwargs)

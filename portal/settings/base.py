@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -131,9 +132,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "close-publicity": {"task": "publicity.tasks.close_publicity_task", "schedule": 60 * 60},
     # Every 6 hours (idempotent): report reminders and overdue marks; also `manage.py report_reminders`.
     "report-reminders": {"task": "evaluations.tasks.send_report_reminders_task", "schedule": 6 * 60 * 60},
-    # Daily (idempotent): verify every application's event chain, alert on findings, write the chain heads;
-    # also `manage.py verify_audit_chain --write-heads` (eager mode runs no beat).
-    "verify-audit-chain": {"task": "applications.audit_tasks.verify_audit_chain_task", "schedule": 24 * 60 * 60},
+    # Nightly at 02:30 Beijing time (idempotent), at a fixed hour whatever time beat was started: verify every
+    # application's event chain, alert on findings, write the chain heads; also `manage.py verify_audit_chain
+    # --write-heads` (eager mode runs no beat).
+    "verify-audit-chain": {
+        "task": "applications.audit_tasks.verify_audit_chain_task",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 # The HMAC key of the event chain and of the chain heads (applications.audit). Empty: derived from SECRET_KEY
 # (local and test only); production must set it (portal/settings/production.py) and keep it off the database host.

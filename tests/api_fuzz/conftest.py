@@ -105,6 +105,7 @@ def world(
                 "newcomer": newcomer,
                 "finance": roles["finance"],
                 "approver": roles["approver"],
+                "intake": roles["intake"],
             }.items()
         },
         objects={
