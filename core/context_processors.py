@@ -12,5 +12,13 @@ def portal(request: HttpRequest) -> dict:
     return {
         "PORTAL_NAME": settings.PORTAL_NAME,
         "BUREAU_NAME": settings.BUREAU_NAME,
+        "PORTAL_FOOTER": {
+            "organiser": settings.PORTAL_ORGANISER,
+            "department": settings.PORTAL_CONTACT_DEPARTMENT,
+            "phone": settings.PORTAL_CONTACT_PHONE,
+            "hours": settings.PORTAL_CONTACT_HOURS,
+            "address": settings.PORTAL_CONTACT_ADDRESS,
+            "icp": settings.PORTAL_ICP_NUMBER,
+        },
         "current_organisation": organisation,
     }

@@ -56,7 +56,7 @@ TierInline.formset = TierFormSet
 class AttachmentRequirementInline(admin.TabularInline):
     model = AttachmentRequirement
     extra = 0
-    fields = ("kind", "name", "help_text", "is_required", "sort_order")
+    fields = ("kind", "name", "help_text", "is_required", "template", "sort_order")
 
 
 class FormFieldInline(admin.StackedInline):

@@ -266,8 +266,20 @@ class Tier(models.Model):
         return f"{self.name}（{self.amount:,.0f}元）"
 
 
+class MaterialTemplate(models.TextChoices):
+    """The document the portal provides for a material: a template to fill in, or the generated 申报书 to stamp."""
+
+    NONE = "", _("无")
+    COMMITMENT = "commitment", _("申报承诺书模板（按单位填好名称和信用代码）")
+    APPLICATION_FORM = "application_form", _("系统生成的申报书（打印、签字盖章后上传）")
+
+
 class AttachmentRequirement(models.Model):
-    """A kind of attachment a program asks for (e.g. 认证证书扫描件)."""
+    """A kind of attachment a program asks for (e.g. 认证证书扫描件).
+
+    ``template`` names the document the portal offers for it: the 申报承诺书 template, or the application's own
+    generated 申报书, which the program may require back signed by the legal representative and stamped.
+    """
 
     program = models.ForeignKey(
         Program, on_delete=models.CASCADE, related_name="attachment_requirements", verbose_name=_("资助项目")
@@ -276,6 +288,14 @@ class AttachmentRequirement(models.Model):
     name = models.CharField(_("材料名称"), max_length=100)
     help_text = models.CharField(_("填写说明"), max_length=300, blank=True)
     is_required = models.BooleanField(_("必须提交"), default=True)
+    template = models.CharField(
+        _("配套模板"),
+        max_length=30,
+        choices=MaterialTemplate.choices,
+        default=MaterialTemplate.NONE,
+        blank=True,
+        help_text=_("申报人在上传处可下载的模板；选“系统生成的申报书”即要求上传签字盖章的申报书。"),
+    )
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
     class Meta:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from accounts.models import OrganisationType
-from programs.models import AmountRule, Direction, EvidenceWindow, FieldType, ReviewTrack
+from programs.models import AmountRule, Direction, EvidenceWindow, FieldType, MaterialTemplate, ReviewTrack
 
 ENTERPRISES_ONLY = (OrganisationType.ENTERPRISE.value,)
 # 组织 / 单位 in the source: any kind of organisation registered in Shenzhen.
@@ -42,6 +42,7 @@ class AttachmentSeed:
     name: str
     help_text: str = ""
     is_required: bool = True
+    template: str = MaterialTemplate.NONE
 
 
 @dataclass(frozen=True)
@@ -145,7 +146,19 @@ BUSINESS_LICENCE = AttachmentSeed(
 COMMITMENT = AttachmentSeed(
     kind="commitment",
     name="申报承诺书",
-    help_text="下载模板填写，法定代表人签字并加盖公章后上传扫描件。",
+    help_text="下载模板（已填好单位名称和统一社会信用代码）核对填写，法定代表人签字并加盖公章后上传扫描件。",
+    template=MaterialTemplate.COMMITMENT,
+)
+# 评审制 items (larger amounts, read by experts): the bureau wants the whole 申报书 back with the legal
+# representative's signature and the seal, so that what the experts score is what the organisation answers for.
+SIGNED_APPLICATION_FORM = AttachmentSeed(
+    kind="signed-application-form",
+    name="申报书（签字盖章）",
+    help_text=(
+        "各步骤填写完成后，在申报页面下载申报书，打印后由法定代表人签字并加盖公章，上传扫描件；"
+        "打印后又修改了内容的，请重新打印。"
+    ),
+    template=MaterialTemplate.APPLICATION_FORM,
 )
 PROJECT_PLAN = AttachmentSeed(
     kind="project-plan",
@@ -197,7 +210,7 @@ PROGRAMS: tuple[ProgramSeed, ...] = (
         contact=CONTACT,
         is_active=True,
         sort_order=1,
-        attachments=(BUSINESS_LICENCE, PROJECT_PLAN, SUPPORTING_EVIDENCE, COMMITMENT),
+        attachments=(BUSINESS_LICENCE, PROJECT_PLAN, SUPPORTING_EVIDENCE, COMMITMENT, SIGNED_APPLICATION_FORM),
         form_fields=(
             FormFieldSeed(
                 name="industry",
@@ -272,7 +285,7 @@ PROGRAMS: tuple[ProgramSeed, ...] = (
         contact=CONTACT,
         is_active=True,
         sort_order=2,
-        attachments=(BUSINESS_LICENCE, PROJECT_PLAN, SUPPORTING_EVIDENCE, COMMITMENT),
+        attachments=(BUSINESS_LICENCE, PROJECT_PLAN, SUPPORTING_EVIDENCE, COMMITMENT, SIGNED_APPLICATION_FORM),
         form_fields=(
             FormFieldSeed(name="project_name", label="项目名称", help_text="例如 新能源汽车动力电池一致性质量攻关。"),
             FormFieldSeed(
@@ -568,7 +581,7 @@ PROGRAMS: tuple[ProgramSeed, ...] = (
         contact=CONTACT,
         is_active=True,
         sort_order=6,
-        attachments=(BUSINESS_LICENCE, PROJECT_PLAN, SUPPORTING_EVIDENCE, COMMITMENT),
+        attachments=(BUSINESS_LICENCE, PROJECT_PLAN, SUPPORTING_EVIDENCE, COMMITMENT, SIGNED_APPLICATION_FORM),
         form_fields=(
             FormFieldSeed(
                 name="service_focus",
@@ -699,6 +712,7 @@ PROGRAMS: tuple[ProgramSeed, ...] = (
             ),
             SUPPORTING_EVIDENCE,
             COMMITMENT,
+            SIGNED_APPLICATION_FORM,
         ),
         form_fields=(
             FormFieldSeed(
@@ -761,6 +775,7 @@ PROGRAMS: tuple[ProgramSeed, ...] = (
             ),
             SUPPORTING_EVIDENCE,
             COMMITMENT,
+            SIGNED_APPLICATION_FORM,
         ),
         form_fields=(
             FormFieldSeed(name="brand_name", label="品牌名称"),

@@ -303,6 +303,13 @@ SPECTACULAR_SETTINGS = {
 # --- The portal -----------------------------------------------------------------------------
 PORTAL_NAME = _("深圳市质量品牌领域专项资金申报系统")
 BUREAU_NAME = _("深圳市市场监督管理局")
+# The footer's 主办单位, contact lines and ICP filing number (备案号); the defaults are the demo's placeholders.
+PORTAL_ORGANISER = env("PORTAL_ORGANISER", default="深圳市市场监督管理局")
+PORTAL_CONTACT_DEPARTMENT = env("PORTAL_CONTACT_DEPARTMENT", default="深圳市市场监督管理局质量发展处")
+PORTAL_CONTACT_PHONE = env("PORTAL_CONTACT_PHONE", default="0755-83070000（示例）")
+PORTAL_CONTACT_HOURS = env("PORTAL_CONTACT_HOURS", default="工作日 9:00—12:00、14:00—18:00")
+PORTAL_CONTACT_ADDRESS = env("PORTAL_CONTACT_ADDRESS", default="深圳市福田区（示例地址）")
+PORTAL_ICP_NUMBER = env("PORTAL_ICP_NUMBER", default="粤ICP备00000000号（示例）")
 # Demo data may only be seeded where this is true (local and test settings).
 DEMO_SEED_ALLOWED = False
 

@@ -20,6 +20,7 @@ INLINE = [
 
 # Rendered to PDF by WeasyPrint, never served as a page: its styles must be inline.
 NOT_PAGES = {"templates/notices/award_notice.html"}
+PDF_FOLDER = "templates/pdf/"
 
 
 def our_templates() -> list[Path]:
@@ -29,7 +30,7 @@ def our_templates() -> list[Path]:
         for folder in folders
         if ".venv" not in folder.parts
         for p in folder.rglob("*.html")
-        if str(p.relative_to(ROOT)) not in NOT_PAGES
+        if str(p.relative_to(ROOT)) not in NOT_PAGES and not str(p.relative_to(ROOT)).startswith(PDF_FOLDER)
     )
 
 
