@@ -5,11 +5,13 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.error_codes import AccountErrorCode
 from accounts.models import MembershipRole, Organisation
 from accounts.services import ORGANISATION_EDITABLE_FIELDS, REGISTRATION_FIELDS
+from core.normalise import digits_only, half_width
 
 # An e-mail address has at most 254 characters (RFC 5321, and User.email); a longer "login" is refused by the form
 # before it reaches authenticate(), whose failure record (django-axes, 255 characters) would be a DataError (500)
@@ -42,7 +44,31 @@ class AdminLoginForm(AdminAuthenticationForm):
         _limit_login_field(self.fields["username"])
 
 
-class OrganisationRegistrationForm(forms.ModelForm):
+class OrganisationInputMixin:
+    """What a clerk types, cleaned as meant: full-width digits, spaces and dashes in the account number, spaces in
+    the phone number; the account name checked against the unit name in the same round as every other field."""
+
+    def clean_contact_phone(self) -> str:
+        return "".join(half_width(self.cleaned_data.get("contact_phone") or "").split())
+
+    def clean_bank_account_number(self) -> str:
+        return digits_only(self.cleaned_data.get("bank_account_number") or "")
+
+    def clean_uscc(self) -> str:
+        return "".join(half_width(self.cleaned_data.get("uscc") or "").split()).upper()
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        name, account_name = cleaned.get("name"), cleaned.get("bank_account_name")
+        if name and account_name and account_name != name:
+            self.add_error(
+                "bank_account_name",
+                ValidationError(_("账户名称必须与单位名称完全一致"), code=AccountErrorCode.ACCOUNT_NAME_MISMATCH),
+            )
+        return cleaned
+
+
+class OrganisationRegistrationForm(OrganisationInputMixin, forms.ModelForm):
     """Registration: the USCC plus the profile. Validation of the USCC happens again in the service."""
 
     class Meta:
@@ -51,6 +77,8 @@ class OrganisationRegistrationForm(forms.ModelForm):
         widgets = {
             # A date input shows and sends ISO dates only: in zh-hans's first format (2018/05/01) it showed blank.
             "founded_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "contact_phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+            "bank_account_number": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
             "registered_address": forms.TextInput(),
         }
 
@@ -63,6 +91,8 @@ class OrganisationRegistrationForm(forms.ModelForm):
         )
         for name in ("bank_name", "bank_account_number", "bank_account_name"):
             self.fields[name].help_text = (self.fields[name].help_text or "") + str(_("（可稍后在单位信息中补充）"))
+        # The browser's date picker offers no day after today (the service refuses one too).
+        self.fields["founded_on"].widget.attrs["max"] = timezone.localdate().isoformat()
 
     def validate_unique(self) -> None:
         # Uniqueness is decided by the service inside its transaction, with a clear code.
@@ -72,13 +102,17 @@ class OrganisationRegistrationForm(forms.ModelForm):
         return None
 
 
-class OrganisationProfileForm(forms.ModelForm):
+class OrganisationProfileForm(OrganisationInputMixin, forms.ModelForm):
     """What the applicant keeps up to date; the registration fields are shown as text (``registration_facts``)."""
 
     class Meta:
         model = Organisation
         fields = ORGANISATION_EDITABLE_FIELDS
-        widgets = {"registered_address": forms.TextInput()}
+        widgets = {
+            "registered_address": forms.TextInput(),
+            "contact_phone": forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+            "bank_account_number": forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        }
 
     def registration_facts(self) -> list[tuple[str, str]]:
         """Return (label, value as shown) of each registration field, as stored."""

@@ -104,9 +104,11 @@ class District(models.TextChoices):
     OUTSIDE = "outside", _("非深圳")
 
 
+# A Chinese mobile number (11 digits, 1[3-9]…) or a landline with its area code (0755-88888888, 075588888888),
+# optionally with an extension (-123); the forms drop spaces and make full-width digits ASCII first.
 phone_validator = RegexValidator(
-    r"^[0-9+\-() ]{7,20}$",
-    message=_("请输入有效的电话号码，例如 0755-88888888 或 13800138000"),
+    r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(?:-\d{1,6})?)$",
+    message=_("请输入手机号（11位，如 13800138000）或带区号的固定电话（如 0755-88888888，分机写在后面如 -123）"),
     code=AccountErrorCode.PHONE_INVALID,
 )
 bank_account_validator = RegexValidator(
@@ -127,18 +129,27 @@ class Organisation(models.Model):
     )
     name = models.CharField(_("单位名称"), max_length=200, help_text=_("与营业执照一致。"))
     org_type = models.CharField(_("单位类型"), max_length=30, choices=OrganisationType.choices)
-    founded_on = models.DateField(_("成立日期"))
+    founded_on = models.DateField(_("成立日期"), help_text=_("按营业执照填写，例如 2018-05-01；不能晚于今天。"))
     district = models.CharField(_("注册所在区"), max_length=20, choices=District.choices)
     registered_address = models.CharField(_("注册地址"), max_length=300)
     legal_representative = models.CharField(_("法定代表人"), max_length=50)
     contact_person = models.CharField(_("联系人"), max_length=50)
-    contact_phone = models.CharField(_("联系电话"), max_length=20, validators=[phone_validator])
+    contact_phone = models.CharField(
+        _("联系电话"),
+        max_length=20,
+        validators=[phone_validator],
+        help_text=_("手机号如 13800138000，或固定电话如 0755-88888888（可加分机 -123）。"),
+    )
     contact_email = models.EmailField(_("联系邮箱"))
     bank_name = models.CharField(
         _("开户银行"), max_length=100, blank=True, help_text=_("写到支行，例如 中国银行深圳福田支行。")
     )
     bank_account_number = models.CharField(
-        _("银行账号"), max_length=30, blank=True, validators=[bank_account_validator]
+        _("银行账号"),
+        max_length=30,
+        blank=True,
+        validators=[bank_account_validator],
+        help_text=_("8至30位数字；输入时的空格和横线会自动去掉。"),
     )
     bank_account_name = models.CharField(
         _("账户名称"), max_length=200, blank=True, help_text=_("必须与单位名称完全一致，否则无法拨付。")

@@ -75,19 +75,24 @@ def organisation_input_errors(
 def _clean_organisation(
     organisation: Organisation, *, exclude: list[str] | None = None, check_founded_on: bool = True
 ) -> None:
-    text_errors = organisation_input_errors(organisation, check_founded_on=check_founded_on)
-    if text_errors:
-        # Before full_clean, whose validators would choke on (or misreport) a NUL or a 300-character value.
-        raise ValidationError(text_errors)
-    organisation.full_clean(exclude=exclude)
-    if organisation.bank_account_name and organisation.bank_account_name != organisation.name:
-        raise ValidationError(
-            {
-                "bank_account_name": ValidationError(
-                    _("账户名称必须与单位名称完全一致"), code=AccountErrorCode.ACCOUNT_NAME_MISMATCH
-                )
-            }
-        )
+    """Raise one ValidationError holding every field's error (text, format, 成立日期, the account name)."""
+    errors = organisation_input_errors(organisation, check_founded_on=check_founded_on)
+    # A field whose text was refused is left out of full_clean, whose validators would choke on (or misreport)
+    # a NUL or a 300-character value; every other field is still checked in the same round.
+    try:
+        organisation.full_clean(exclude=[*(exclude or []), *errors])
+    except ValidationError as error:
+        error.update_error_dict(errors)
+    if (
+        "bank_account_name" not in errors
+        and organisation.bank_account_name
+        and organisation.bank_account_name != organisation.name
+    ):
+        errors["bank_account_name"] = [
+            ValidationError(_("账户名称必须与单位名称完全一致"), code=AccountErrorCode.ACCOUNT_NAME_MISMATCH)
+        ]
+    if errors:
+        raise ValidationError(errors)
 
 
 @transaction.atomic
@@ -101,20 +106,29 @@ def register_organisation(*, actor: User, uscc: str, **fields: Any) -> Organisat
     """
     if Membership.objects.filter(user=actor).exists():
         raise ValidationError(_("您的账号已属于一个申报单位，不能再注册新的单位"), code=AccountErrorCode.ALREADY_MEMBER)
-    uscc = validate_uscc(uscc)
-    if Organisation.objects.filter(uscc__iexact=uscc).exists():
-        raise ValidationError(
-            {
-                "uscc": ValidationError(
-                    _("该统一社会信用代码已注册，请联系本单位管理员邀请您加入"), code=AccountErrorCode.USCC_TAKEN
-                )
-            }
-        )
     unknown = set(fields) - set(REGISTRATION_FIELDS) - set(ORGANISATION_EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"Unknown organisation fields: {sorted(unknown)}")
+    # Every error in one round: the USCC's and every other field's together.
+    errors: dict[str, list[ValidationError]] = {}
+    try:
+        uscc = validate_uscc(uscc)
+    except ValidationError as error:
+        errors["uscc"] = error.error_list
+    else:
+        if Organisation.objects.filter(uscc__iexact=uscc).exists():
+            errors["uscc"] = [
+                ValidationError(
+                    _("该统一社会信用代码已注册，请联系本单位管理员邀请您加入"), code=AccountErrorCode.USCC_TAKEN
+                )
+            ]
     organisation = Organisation(uscc=uscc, **fields)
-    _clean_organisation(organisation, exclude=["uscc"])
+    try:
+        _clean_organisation(organisation, exclude=["uscc"])
+    except ValidationError as error:
+        error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
     try:
         with transaction.atomic():
             organisation.save()

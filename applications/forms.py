@@ -19,6 +19,7 @@ from applications.error_codes import ApplicationErrorCode
 from applications.models import ApplicationUnit, PerformanceTarget
 from applications.services import MAX_TARGETS, MAX_UNITS, clean_units
 from applications.services.drafts import FORM_TEXT_MAX, FORM_TEXTAREA_MAX
+from core.normalise import amount_text, half_width
 from core.text import multi_line_text, single_line_text
 from programs.models import AmountRule, Call, FieldType, FormField, Program
 from programs.rules import normalise_unit_key
@@ -83,15 +84,32 @@ class NewApplicationForm(forms.Form):
         return self.options[self.cleaned_data["choice"]]
 
 
+def _row_number(form: forms.Form) -> int:
+    """The row's number as the page shows it (第n项), from the formset prefix "units-3" → 4."""
+    index = (form.prefix or "").rsplit("-", 1)[-1]
+    return int(index) + 1 if index.isdigit() else 1
+
+
 class UnitRowForm(forms.Form):
     """One unit (certificate, accreditation, matter, honour or the project); columns depend on the program."""
 
     key = _text(_("编号"), max_length=100, autocomplete="off", spellcheck="false")
     tier = forms.CharField(label=_("档次"), required=False, widget=forms.Select)
     claim_amount = _text(
-        _("申报金额（元）"), max_length=20, inputmode="decimal", autocomplete="off", placeholder=_("例如 32000")
+        _("申报金额（元）"),
+        max_length=20,
+        help_text=_("以元为单位，可写 32000、32,000 或 3.2万。"),
+        inputmode="decimal",
+        autocomplete="off",
+        placeholder=_("例如 32000"),
     )
-    issued_on = forms.CharField(label=_("取得/发布日期"), required=False, max_length=20, widget=DateInput())
+    issued_on = forms.CharField(
+        label=_("取得/发布日期"),
+        required=False,
+        max_length=20,
+        widget=DateInput(),
+        help_text=_("证书或文件上的日期，例如 2026-03-15。"),
+    )
     description = _text(_("说明"), max_length=300)
 
     def __init__(self, *args: Any, program: Program, **kwargs: Any) -> None:
@@ -105,7 +123,9 @@ class UnitRowForm(forms.Form):
             }
         self.fields["tier"].widget.choices = [("", _("请选择档次")), *((t.code, str(t)) for t in program.tiers.all())]
         if program.claim_required and program.unit_amount is not None:
-            self.fields["claim_amount"].help_text = _("填实际发生的费用；每%(unit)s最高按%(amount)s元资助。") % {
+            self.fields["claim_amount"].help_text = _(
+                "填实际发生的费用（元，可写 32000、32,000 或 3.2万）；每%(unit)s最高按%(amount)s元资助。"
+            ) % {
                 "unit": program.unit_label,
                 "amount": f"{program.unit_amount:,.0f}",
             }
@@ -113,6 +133,28 @@ class UnitRowForm(forms.Form):
             self.fields["description"].label = _("项目名称")
         for name in self.hidden_columns(program):
             del self.fields[name]
+
+    def clean_claim_amount(self) -> str:
+        # 「30,000」「3万」「３００００」 are the amount the clerk meant.
+        return amount_text(self.cleaned_data.get("claim_amount") or "")
+
+    def clean(self) -> dict[str, Any]:
+        """Check the row with the service's own rules, so that every row's error shows in the same round."""
+        cleaned = super().clean()
+        row = {name: str(cleaned.get(name) or "").strip() for name in self.fields if name != "DELETE"}
+        if self.errors or cleaned.get("DELETE") or not any(row.values()):
+            return cleaned
+        try:
+            clean_units(self.program, [row])
+        except ValidationError as error:
+            item = _first_error(error, "units")
+            field = UNIT_FIELD_BY_CODE.get(item.code) if item is not None else None
+            if item is not None and field in self.fields and field != "key":
+                # The service names the row "第1项" (it saw one row): name it by its place on the page.
+                first, here = str(_("第%(n)s项") % {"n": 1}), str(_("第%(n)s项") % {"n": _row_number(self)})
+                message = item.messages[0]
+                self.add_error(field, here + message.removeprefix(first) if message.startswith(first) else message)
+        return cleaned
 
     @staticmethod
     def hidden_columns(program: Program) -> list[str]:
@@ -144,6 +186,16 @@ class TargetRowForm(forms.Form):
     @staticmethod
     def initial_for(target: PerformanceTarget) -> dict[str, str]:
         return {"indicator": target.indicator, "target": target.target, "unit": target.unit}
+
+    def clean(self) -> dict[str, Any]:
+        """A row with something typed needs its indicator and its target value: every such row is named at once."""
+        cleaned = super().clean()
+        filled = any(str(cleaned.get(name) or "").strip() for name in ("indicator", "target", "unit"))
+        if filled and not cleaned.get("DELETE") and not self.errors:
+            for name in ("indicator", "target"):
+                if not str(cleaned.get(name) or "").strip():
+                    self.add_error(name, _("第%(n)s项绩效目标须填写指标和目标值") % {"n": _row_number(self)})
+        return cleaned
 
 
 class BaseRowFormSet(forms.BaseFormSet):
@@ -253,6 +305,24 @@ TargetFormSet = formset_factory(
 )
 
 
+class AmountField(forms.DecimalField):
+    """A decimal as a clerk types it: 「30,000」「3万」「３００００」 are read as 30000."""
+
+    def to_python(self, value: Any) -> Decimal | None:
+        if isinstance(value, str):
+            value = amount_text(value)
+        return super().to_python(value)
+
+
+class HalfWidthIntegerField(forms.IntegerField):
+    """An integer typed with full-width digits (「１２」) is read as 12."""
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str):
+            value = half_width(value).replace(",", "").replace("，", "").strip()
+        return super().to_python(value)
+
+
 def _program_field(field: FormField) -> forms.Field:
     # Required fields are enforced at submit (a draft may be saved half-filled); the marker says so.
     common: dict[str, Any] = {"label": field.label, "required": False, "help_text": field.help_text}
@@ -264,12 +334,17 @@ def _program_field(field: FormField) -> forms.Field:
             **common,
         )
     elif field.field_type == FieldType.INTEGER:
-        django_field = forms.IntegerField(widget=forms.NumberInput(attrs={"inputmode": "numeric"}), **common)
+        common["help_text"] = common["help_text"] or _("填整数，例如 12。")
+        django_field = HalfWidthIntegerField(
+            widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}), **common
+        )
     elif field.field_type == FieldType.DECIMAL:
-        django_field = forms.DecimalField(
+        common["help_text"] = common["help_text"] or _("填数字，可写 30000、30,000 或 3万。")
+        django_field = AmountField(
             widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}), **common
         )
     elif field.field_type == FieldType.DATE:
+        common["help_text"] = common["help_text"] or _("例如 2026-03-15。")
         django_field = forms.DateField(widget=DateInput(), **common)
     elif field.field_type == FieldType.CHOICE:
         django_field = forms.ChoiceField(choices=[("", _("请选择")), *((c, c) for c in field.choice_list)], **common)

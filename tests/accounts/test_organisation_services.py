@@ -56,7 +56,7 @@ def test_an_invalid_uscc_is_refused_and_nothing_is_saved(uscc, code):
     with pytest.raises(ValidationError) as excinfo:
         services.register_organisation(actor=user, uscc=uscc, **profile())
 
-    assert code in [e.code for e in excinfo.value.error_list] or code in str(excinfo.value.error_dict)
+    assert [e.code for e in excinfo.value.error_dict["uscc"]] == [code]
     assert Organisation.objects.count() == 0
     assert Membership.objects.count() == 0
 
@@ -300,3 +300,32 @@ def test_the_last_administrator_cannot_be_removed():
 
     assert excinfo.value.code == "last_admin"
     assert Membership.objects.filter(pk=admin.pk).exists()
+
+
+def test_registration_reports_the_uscc_the_phone_and_the_account_name_together():
+    """Every error in one round: a bad USCC does not hide the phone and the account name."""
+    user = UserFactory()
+    data = {**profile(), "contact_phone": "0755123", "bank_account_name": "别的名称"}
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.register_organisation(actor=user, uscc="12345", **data)
+
+    codes = {field: [e.code for e in errors] for field, errors in excinfo.value.error_dict.items()}
+    assert codes["uscc"] == ["uscc_invalid_format"]
+    assert codes["contact_phone"] == ["phone_invalid"]
+    assert codes["bank_account_name"] == ["account_name_mismatch"]
+
+
+@pytest.mark.parametrize("phone", ["13800138000", "0755-88888888", "075588888888", "0755-88888888-123", "010-1234567"])
+def test_chinese_mobile_and_landline_numbers_are_accepted(phone):
+    organisation = services.register_organisation(
+        actor=UserFactory(), uscc=VALID_USCC, **{**profile(), "contact_phone": phone}
+    )
+    assert organisation.contact_phone == phone
+
+
+@pytest.mark.parametrize("phone", ["1380013800", "23800138000", "755-88888888", "0755-888", "+86 138 0013 8000"])
+def test_a_phone_that_is_neither_mobile_nor_landline_is_refused(phone):
+    with pytest.raises(ValidationError) as excinfo:
+        services.register_organisation(actor=UserFactory(), uscc=VALID_USCC, **{**profile(), "contact_phone": phone})
+    assert [e.code for e in excinfo.value.error_dict["contact_phone"]] == ["phone_invalid"]

@@ -296,13 +296,16 @@ def test_an_incomplete_target_is_refused_beside_its_empty_field(owner_client, ce
             [
                 {"indicator": "培训企业数量", "target": "50", "unit": "家"},
                 {"indicator": "新增认证", "target": "", "unit": "张"},
+                {"indicator": "", "target": "8", "unit": "项"},
             ],
             initial=1,
         ),
     )
 
     html = response.content.decode()
+    # Every incomplete row in the same round, not the first one only.
     assert field_error(html, "id_targets-1-target") == "第2项绩效目标须填写指标和目标值"
+    assert field_error(html, "id_targets-2-indicator") == "第3项绩效目标须填写指标和目标值"
     assert 'value="新增认证"' in html
     assert list(certificate_draft.targets.values_list("indicator", flat=True)) == ["培训企业数量"]
 
