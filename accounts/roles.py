@@ -55,6 +55,10 @@ INTAKE = Role(
         "review.view_verificationcheck",
         "review.add_verificationcheck",
         "review.change_verificationcheck",
+        # The ready-made 退回补正 reasons intake officers tick and keep up to date.
+        "review.view_returnreasonpreset",
+        "review.add_returnreasonpreset",
+        "review.change_returnreasonpreset",
         *REVIEW_EVALUATIONS,
     ),
 )
@@ -91,6 +95,11 @@ APPROVER = Role(
         *VIEW_REVIEW,
         "review.add_expertassignment",
         "review.change_expertassignment",
+        "review.view_returnreasonpreset",
+        # Per program: the plain or the normalised expert mean for the approval rule.
+        "review.view_reviewpolicy",
+        "review.add_reviewpolicy",
+        "review.change_reviewpolicy",
         "publicity.view_publicitynotice",
         "publicity.add_publicitynotice",
         "publicity.change_publicitynotice",

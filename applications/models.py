@@ -174,6 +174,10 @@ class Application(FSMModelMixin, models.Model):
     def approve(self) -> None:
         pass
 
+    @transition(field=state, **BY_METHOD["send_back_to_intake"].fsm())
+    def send_back_to_intake(self) -> None:
+        pass
+
     @transition(field=state, **BY_METHOD["publish"].fsm())
     def publish(self) -> None:
         pass

@@ -5,7 +5,8 @@ needs a staff login. Each write calls ``services.run_transition``, which takes o
 (``applications.workflow``); the service decides who may do what.
 """
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from django import forms
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from applications import selectors, services, workflow
 from applications.error_codes import ApplicationErrorCode
 from applications.models import Application
+from core import calendar
 from core.exceptions import Conflict
 from core.uploads import download_response
 
@@ -36,16 +38,49 @@ def staff_transitions(application: Application, user: object) -> list[str]:
     return [name for name in services.available_transitions(application, user) if name in workflow.STAFF_STEPS]
 
 
-class TransitionForm(forms.Form):
-    """Comment for every transition; a reason where the applicant must be told why; a due date for a return."""
+# Ready-made reasons per step, supplied by a stage above applications (review registers the 退回补正 presets that
+# staff keep in the admin): step name → a function returning the texts in order.
+REASON_PRESETS: dict[str, Callable[[], list[str]]] = {}
 
+
+def register_reason_presets(name: str, source: Callable[[], list[str]]) -> None:
+    """Offer the texts ``source()`` returns as ready-made reasons on the ``name`` form."""
+    workflow.step(name)  # KeyError for a name that is not a transition
+    REASON_PRESETS[name] = source
+
+
+def default_due_on(application: Application | None, *, today: date | None = None) -> date:
+    """The proposed correction due date: the call's correction period in working days, counted from tomorrow.
+
+    Never in the past; public holidays and the admin's overrides are skipped (``core.calendar``).
+    """
+    today = today or timezone.localdate()
+    days = getattr(getattr(application, "call", None), "correction_working_days", None) or DEFAULT_CORRECTION_DAYS
+    due_on, _provisional = calendar.add_working_days(
+        today + timedelta(days=1), days, overrides=calendar.registered_overrides
+    )
+    return due_on
+
+
+DEFAULT_CORRECTION_DAYS = 10
+
+
+class TransitionForm(forms.Form):
+    """Comment for every transition; a reason where the applicant must be told why; a due date for a return.
+
+    Where presets are registered for the step, the officer ticks ready-made reasons and may add to them; the
+    reason sent is the ticked ones and the text, joined.
+    """
+
+    presets = forms.MultipleChoiceField(
+        label=gettext_lazy("常用原因"), required=False, widget=forms.CheckboxSelectMultiple
+    )
     reason = forms.CharField(
         label=gettext_lazy("原因"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
     )
     due_on = forms.DateField(
         label=gettext_lazy("补正截止日期"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        help_text=gettext_lazy("今天或以后的日期，例如 2026-03-15。"),
     )
     comment = forms.CharField(
         label=gettext_lazy("意见"),
@@ -54,16 +89,37 @@ class TransitionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
     )
 
-    def __init__(self, *args: object, name: str, with_comment: bool = True, **kwargs: object) -> None:
+    def __init__(
+        self,
+        *args: object,
+        name: str,
+        with_comment: bool = True,
+        application: Application | None = None,
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.name = name
         params = workflow.step(name).params
+        presets = REASON_PRESETS[name]() if name in REASON_PRESETS and workflow.Param.REASON in params else []
+        if presets:
+            self.fields["presets"].choices = [(text, text) for text in presets]
+            self.fields["reason"].required = False
+            self.fields["reason"].help_text = _("可勾选常用原因并补充说明，二者至少填一项。")
+        else:
+            del self.fields["presets"]
         if workflow.Param.REASON not in params:
             del self.fields["reason"]
         if workflow.Param.DUE_ON not in params:
             del self.fields["due_on"]
         else:
             self.fields["reason"].label = _("退回原因")
+            proposed = default_due_on(application)
+            self.fields["due_on"].initial = proposed
+            days = getattr(getattr(application, "call", None), "correction_working_days", None)
+            self.fields["due_on"].help_text = _("已按%(n)d个工作日建议为 %(d)s，可修改为今天或以后的日期。") % {
+                "n": days or DEFAULT_CORRECTION_DAYS,
+                "d": proposed.isoformat(),
+            }
         if not with_comment:
             del self.fields["comment"]
 
@@ -73,8 +129,19 @@ class TransitionForm(forms.Form):
             raise ValidationError(_("请填写今天或以后的补正截止日期"), code=ApplicationErrorCode.DUE_DATE_INVALID)
         return due_on
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if "presets" in self.fields:
+            parts = [*cleaned.get("presets", []), (cleaned.get("reason") or "").strip()]
+            cleaned["reason"] = "；".join(part for part in parts if part)
+            if not cleaned["reason"] and "reason" not in self.errors:
+                self.add_error(
+                    "reason", ValidationError(_("请勾选常用原因或填写原因"), code=ApplicationErrorCode.REASON_REQUIRED)
+                )
+        return cleaned
+
     def params(self) -> dict[str, object]:
-        return {key: value for key, value in self.cleaned_data.items() if value not in (None, "")}
+        return {key: value for key, value in self.cleaned_data.items() if key != "presets" and value not in (None, "")}
 
     def add_service_error(self, error: ValidationError) -> None:
         """Put a service's ValidationError on the field it names, or on the form."""
@@ -125,7 +192,7 @@ def transition(model_admin: "ApplicationAdmin", request: HttpRequest, object_id:
     if request.method != "POST" and name not in staff_transitions(application, request.user):
         messages.error(request, _("当前状态“%(s)s”下您不能%(t)s。") % {"s": application.staff_state_label, "t": label})
         return HttpResponseRedirect(change_url)
-    form = TransitionForm(request.POST if request.method == "POST" else None, name=name)
+    form = TransitionForm(request.POST if request.method == "POST" else None, name=name, application=application)
     if form.is_valid():
         try:
             services.run_transition(application=application, actor=request.user, name=name, **form.params())
@@ -199,7 +266,12 @@ def bulk_transition(
     if workflow.Param.REASON not in workflow.step(name).params:
         run_for_rows(model_admin, request, applications, name, unseen=unseen)
         return None
-    form = TransitionForm(request.POST if "apply" in request.POST else None, name=name, with_comment=False)
+    form = TransitionForm(
+        request.POST if "apply" in request.POST else None,
+        name=name,
+        with_comment=False,
+        application=applications[0] if applications else None,
+    )
     if form.is_valid():
         run_for_rows(model_admin, request, applications, name, unseen=unseen, **form.params())
         return None

@@ -44,6 +44,17 @@ def deliver(
     return created
 
 
+def last_notified_label(application: Application, *, before: ApplicationEvent) -> str:
+    """The applicant-visible state the organisation was last told about before ``before`` ('' when never told)."""
+    state = (
+        Notification.objects.filter(application=application, event__isnull=False, event_id__lt=before.pk)
+        .order_by("-event_id")
+        .values_list("event__to_state", flat=True)
+        .first()
+    )
+    return "" if state is None else str(APPLICANT_LABELS[state])
+
+
 @shared_task(acks_late=True)
 def notify_applicant_task(*, event_id: int) -> int:
     """Tell the applicant organisation about a state change (the transition services queue it after commit)."""
@@ -52,6 +63,8 @@ def notify_applicant_task(*, event_id: int) -> int:
         return 0
     application = event.application
     label = APPLICANT_LABELS[event.to_state]
+    if str(label) == last_notified_label(application, before=event):
+        return 0  # one notification per state the applicant can see, not per transition (accept, then approve)
     title = _("%(ref)s %(program)s：%(state)s") % {
         "ref": application.reference,
         "program": application.program.name,

@@ -252,6 +252,22 @@ STEPS: tuple[Step, ...] = (
         applicant_facing=False,
     ),
     Step(
+        name="send_back",
+        method="send_back_to_intake",
+        sources=(State.ACCEPTED,),
+        target=State.SUBMITTED,
+        label=_("退回受理复核"),
+        verb=_("退回受理复核"),
+        applicant_label=_("重新受理审查"),
+        actors=("approver",),
+        driver=Driver.PERSON,
+        service="applications.services.send_back_application",
+        params=frozenset({Param.REASON}),
+        # Internal rework: intake checks again and accepts again; the applicant keeps reading 审核中 in its
+        # notifications (one per state it can see), so it is not told about this step.
+        applicant_facing=False,
+    ),
+    Step(
         name="publish",
         method="publish",
         sources=(State.APPROVED,),

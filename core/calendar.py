@@ -27,6 +27,21 @@ def no_overrides(first: date, last: date) -> Mapping[date, bool]:
     return {}
 
 
+# The override source of the running portal: ``publicity`` registers its admin-edited rows at start-up, so that the
+# layers below it (a return's default due date in applications) count the same working days.
+_registered: list[OverrideSource] = []
+
+
+def register_overrides(source: OverrideSource) -> None:
+    """Make ``source`` the overrides ``registered_overrides`` reads (the last registration wins)."""
+    _registered[:] = [source]
+
+
+def registered_overrides(first: date, last: date) -> Mapping[date, bool]:
+    """The registered override source's answer, or none when nothing registered one."""
+    return _registered[0](first, last) if _registered else {}
+
+
 def _library_working_day(day: date) -> bool | None:
     """Return the library's answer, or None when the library has no data for the day's year."""
     try:

@@ -152,7 +152,7 @@ class CallAdmin(SimpleHistoryAdmin):
         (None, {"fields": ("year", "title", "description", "is_published")}),
         (_("申报时间"), {"fields": ("opens_at", "closes_at")}),
         (_("申报项目"), {"fields": ("programs",)}),
-        (_("期限"), {"fields": ("publicity_working_days", "report_due_months")}),
+        (_("期限"), {"fields": ("publicity_working_days", "correction_working_days", "report_due_months")}),
     )
 
     @admin.display(description=_("状态"))

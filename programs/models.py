@@ -428,6 +428,11 @@ class Call(models.Model):
     publicity_working_days = models.PositiveSmallIntegerField(
         _("公示期（工作日）"), default=5, help_text=_("公示首日计入，法定节假日顺延、调休工作日计入。")
     )
+    correction_working_days = models.PositiveSmallIntegerField(
+        _("补正期限（工作日）"),
+        default=10,
+        help_text=_("退回补正时建议的截止日期：自退回次日起的工作日数，受理员可修改。"),
+    )
     report_due_months = models.PositiveSmallIntegerField(
         _("绩效报告期限（月）"), default=12, help_text=_("自拨付之日起计算。")
     )

@@ -24,7 +24,7 @@ from applications.models import Application
 from applications.selectors import visible_applications
 from review import rules, services
 from review.forms import AssignExpertsForm, ScoreSheetForm, VerificationChecklistForm
-from review.models import ExpertAssignment, ExpertScore, VerificationCheck
+from review.models import ExpertAssignment, ExpertScore, ReturnReasonPreset, ReviewPolicy, VerificationCheck
 from review.selectors import get_own_assignment, visible_assignments
 
 
@@ -321,8 +321,14 @@ class VerificationCheckAdmin(admin.ModelAdmin):
         ]
 
     def record_view(self, request: HttpRequest, application_id: int) -> HttpResponse:
-        """Record the verification checklist of one application (intake officer); 404 for what they cannot see."""
-        if not user_has_role(request.user, INTAKE):
+        """Record the verification checklist of one application (intake officer); 404 for what they cannot see.
+
+        Other staff who may read checks (the approver) see the findings read-only: no form, nothing to post.
+        """
+        may_record = user_has_role(request.user, INTAKE)
+        if not may_record and not request.user.has_perm("review.view_verificationcheck"):
+            raise PermissionDenied
+        if not may_record and request.method == "POST":
             raise PermissionDenied
         application = (
             visible_applications(request.user)
@@ -335,7 +341,7 @@ class VerificationCheckAdmin(admin.ModelAdmin):
         items = list(application.program.verification_items.order_by("sort_order", "pk"))
         checks = list(application.verification_checks.select_related("checked_by"))
         form = VerificationChecklistForm(request.POST or None, items=items, checks=checks)
-        if request.method == "POST" and form.is_valid():
+        if request.method == "POST" and may_record and form.is_valid():
             try:
                 services.record_verification(application=application, actor=request.user, results=form.results())
             except ValidationError as error:
@@ -350,5 +356,24 @@ class VerificationCheckAdmin(admin.ModelAdmin):
             "application": application,
             "form": form,
             "application_url": application_admin_url(application),
+            "readonly": not may_record,
         }
         return TemplateResponse(request, "admin/review/verificationcheck/record.html", context)
+
+
+@admin.register(ReturnReasonPreset)
+class ReturnReasonPresetAdmin(admin.ModelAdmin):
+    """The ready-made 退回补正 reasons intake officers tick on the return form; staff edit them here."""
+
+    list_display = ("text", "sort_order", "is_active")
+    list_editable = ("sort_order", "is_active")
+    search_fields = ("text",)
+
+
+@admin.register(ReviewPolicy)
+class ReviewPolicyAdmin(admin.ModelAdmin):
+    """Per program: the plain or the per-expert normalised mean for the approval rule."""
+
+    list_display = ("program", "score_mean")
+    list_select_related = ("program",)
+    autocomplete_fields = ("program",)

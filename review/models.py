@@ -111,3 +111,50 @@ class ExpertScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.criterion.name}：{self.score}"
+
+
+class ReturnReasonPreset(models.Model):
+    """A ready-made reason for 退回补正 that intake officers pick and edit (kept in the admin)."""
+
+    text = models.CharField(_("退回原因"), max_length=300, unique=True)
+    sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("常用退回原因")
+        verbose_name_plural = _("常用退回原因")
+        ordering = ["sort_order", "pk"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class ScoreMean(models.TextChoices):
+    """How the approval rule averages the experts' totals (review.rules.panel_mean)."""
+
+    PLAIN = "plain", _("算术平均")
+    NORMALISED = "normalised", _("按专家标准化后平均")
+
+
+class ReviewPolicy(models.Model):
+    """Per program: how the approval rule averages the experts' totals (default: the plain mean)."""
+
+    program = models.OneToOneField(
+        "programs.Program", on_delete=models.CASCADE, related_name="review_policy", verbose_name=_("资助项目")
+    )
+    score_mean = models.CharField(
+        _("评审得分计算方式"),
+        max_length=20,
+        choices=ScoreMean.choices,
+        default=ScoreMean.PLAIN,
+        help_text=_(
+            "按专家标准化：先按每位专家在本项目全部评分的均值和离散程度换算，再求平均，减少打分松紧不一的影响。"
+        ),
+    )
+
+    class Meta:
+        verbose_name = _("评审设置")
+        verbose_name_plural = _("评审设置")
+
+    def __str__(self) -> str:
+        return str(self.program)

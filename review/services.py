@@ -22,7 +22,7 @@ from core.text import clean_texts
 from programs.models import ReviewTrack, ScoringCriterion, VerificationItem
 from review import rules
 from review.error_codes import ReviewErrorCode
-from review.models import ExpertAssignment, ExpertScore, VerificationCheck
+from review.models import ExpertAssignment, ExpertScore, ReturnReasonPreset, VerificationCheck
 
 
 def approval_blockers(application: Application) -> list[ValidationError]:
@@ -39,6 +39,13 @@ def approval_blockers(application: Application) -> list[ValidationError]:
             submitted_totals(application), min_experts=program.min_experts, pass_mark=program.pass_mark
         )
     return rules.checklist_blockers(checklist(application))
+
+
+def return_reason_presets() -> list[str]:
+    """The active ready-made 退回补正 reasons, in their order (a read for the return form)."""
+    return list(
+        ReturnReasonPreset.objects.filter(is_active=True).order_by("sort_order", "pk").values_list("text", flat=True)
+    )
 
 
 def checklist(application: Application) -> list[rules.ChecklistItem]:

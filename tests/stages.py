@@ -98,11 +98,13 @@ PERSON_STEPS: Mapping[str, str] = {
     "return": "intake",
     "reject": "intake",
     "approve": "approver",
+    "send_back": "approver",
 }
 STAGE_STEPS = ("publish", "confirm", "revoke", "disburse", "evaluate", "claw_back", "close")
 STEP_PARAMS: Mapping[str, Mapping[str, str]] = {
     "return": {"reason": "营业执照扫描件不清晰"},  # and a due date a week from the day it is taken
     "reject": {"reason": "不符合申报条件"},
+    "send_back": {"reason": "核实清单有未通过事项"},
 }
 
 _APPROVED = ("submit", "accept", "approve")

@@ -45,6 +45,7 @@ from applications.services.transitions import (
     return_application,
     revoke_application,
     run_transition,
+    send_back_application,
     submit_application,
     withdraw_application,
 )
@@ -82,6 +83,7 @@ __all__ = [
     "return_application",
     "revoke_application",
     "run_transition",
+    "send_back_application",
     "store_assessment",
     "submit_application",
     "unit_inputs",

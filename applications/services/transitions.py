@@ -225,6 +225,21 @@ def approve_application(*, application: Application, actor: User, comment: str =
 
 
 @transaction.atomic
+def send_back_application(*, application: Application, actor: User, reason: str, comment: str = "") -> Application:
+    """Send an accepted application back to intake for another look (approver), e.g. when a check failed.
+
+    The reason goes to the event (intake reads it in the history); the application is 已提交（待受理） again and
+    the checklist keeps what was recorded. Raise ValidationError "reason_required" without a reason.
+    """
+    reason = required_reason(reason, _("请填写退回受理复核的原因"))
+    application = locked(application)
+    check_transition(application, "send_back", actor)
+    from_state = application.state
+    application.send_back_to_intake()
+    return _finish(application, actor=actor, name="send_back", from_state=from_state, comment=comment or reason)
+
+
+@transaction.atomic
 def publish_application(*, application: Application, actor: User, comment: str = "") -> Application:
     """Put an approved application on public notice. Stage-driven: only ``publicity.services.open_publicity_notice``."""
     return _simple_transition(application, actor, "publish", comment)
@@ -280,6 +295,7 @@ TRANSITION_SERVICES: dict[str, Callable[..., Application]] = {
     "return": return_application,
     "reject": reject_application,
     "approve": approve_application,
+    "send_back": send_back_application,
     "publish": publish_application,
     "confirm": confirm_application,
     "revoke": revoke_application,

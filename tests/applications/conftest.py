@@ -92,6 +92,7 @@ PATHS = stages.ROUTES
 TRANSITION_PARAMS = {
     "return": {"reason": "营业执照扫描件不清晰", "due_on": (date.today() + timedelta(days=7)).isoformat()},
     "reject": {"reason": "不符合申报条件"},
+    "send_back": {"reason": "核实清单有未通过事项"},
     "revoke": {"reason": "异议成立"},
     "claw_back": {"reason": "绩效评价不合格"},
 }

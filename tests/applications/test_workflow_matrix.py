@@ -26,6 +26,7 @@ PERSON_SOURCES = {
     "return": {"submitted", "accepted"},
     "reject": {"submitted", "accepted", "approved"},
     "approve": {"accepted"},
+    "send_back": {"accepted"},
 }
 PERSON_TARGETS = {
     "submit": "submitted",
@@ -34,6 +35,7 @@ PERSON_TARGETS = {
     "return": "returned",
     "reject": "rejected",
     "approve": "approved",
+    "send_back": "submitted",
 }
 ALLOWED_ROLES = {
     "submit": {"owner"},
@@ -42,6 +44,7 @@ ALLOWED_ROLES = {
     "return": {"intake"},
     "reject": {"intake", "approver"},
     "approve": {"approver"},
+    "send_back": {"approver"},
 }
 # Each stage-driven transition, and the stage the refusal must point to (SPEC §4: "a message naming where it happens").
 STAGE_DRIVEN = {

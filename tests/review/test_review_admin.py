@@ -165,7 +165,27 @@ def test_the_intake_officer_records_the_checklist_on_its_page(client, make_appli
     )
 
 
-@pytest.mark.parametrize("role", ["expert", "approver", "finance"])
+def test_the_approver_reads_the_checklist_without_a_form_and_cannot_post_it(
+    client, make_application, checklist_program, roles
+):
+    application = make_application("accepted", program=checklist_program)
+    first, _second = item_ids(checklist_program)
+    client.force_login(roles["approver"])
+    url = reverse("admin:review_verificationcheck_record", args=[application.pk])
+
+    page = client.get(url)
+    posted = client.post(url, {f"passed_{first}": "on", f"note_{first}": "审定人不应能写"})
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "checklist-findings" in html
+    assert "<form" not in html.split('id="content"')[1]
+    assert "未核实" in html
+    assert posted.status_code == 403
+    assert not VerificationCheck.objects.filter(application=application).exists()
+
+
+@pytest.mark.parametrize("role", ["expert", "finance"])
 def test_other_roles_cannot_record_the_checklist(client, make_application, checklist_program, roles, role):
     application = make_application("accepted", program=checklist_program)
     client.force_login(roles[role])
