@@ -168,3 +168,12 @@ def heads_digest(heads: Iterable[tuple[int, int, str]], key: bytes, header: str 
     for application_id, events, head in heads:
         mac.update(f"{application_id}|{events}|{head}\n".encode())
     return mac.hexdigest()
+
+
+def seal_chains(events: Iterable[ChainedEvent], heads: Mapping[int, str], key: bytes | None = None) -> None:
+    """Seal unsaved events in the order given, each chained to its application's head (``heads``: application id
+    to the hash of its last stored event; GENESIS_HASH when absent), then to the one sealed before it."""
+    last = dict(heads)
+    for event in events:
+        seal(event, last.get(event.application_id, GENESIS_HASH), key)
+        last[event.application_id] = event.hash

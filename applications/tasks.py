@@ -84,6 +84,12 @@ def notify_applicant_task(*, event_id: int) -> int:
 
 
 @shared_task(acks_late=True)
+def notify_applicant_events_task(*, event_ids: list[int]) -> int:
+    """Tell the applicant organisations about the state changes of a bulk transition (one task per organisation)."""
+    return sum(notify_applicant_task.run(event_id=event_id) for event_id in event_ids)
+
+
+@shared_task(acks_late=True)
 def notify_members_task(*, application_id: int, title: str, body: str, key: str) -> int:
     """Tell the organisation of an application something a later stage has to say, once per ``key``."""
     application = Application.objects.filter(pk=application_id).first()

@@ -21,10 +21,11 @@ def bulk_insert(model: type[models.Model], objects: Sequence[models.Model], fiel
     columns = [meta.get_field(name).column for name in fields]
     table = connection.ops.quote_name(meta.db_table)
     column_sql = ", ".join(connection.ops.quote_name(c) for c in columns)
-    attnames = [meta.get_field(name).attname for name in fields]
+    model_fields = [meta.get_field(name) for name in fields]
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({column_sql}) FROM STDIN") as copy:
         for obj in objects:
-            copy.write_row([getattr(obj, attname) for attname in attnames])
+            # get_db_prep_save: what an INSERT would send (a JSONField's dict as jsonb, not a Python dict)
+            copy.write_row([f.get_db_prep_save(getattr(obj, f.attname), connection) for f in model_fields])
 
 
 def bulk_set(model: type[models.Model], rows: Iterable[tuple[Any, dict[str, Any]]], fields: Sequence[str]) -> int:

@@ -34,6 +34,7 @@ from evaluations.models import (
     ReportStatus,
     ReportTargetResult,
 )
+from programs.models import Call, Program
 
 # Refused beyond these lengths, never cut: the achieved value is the column's length; the texts as the forms say.
 ACHIEVED_MAX_LENGTH = 100
@@ -97,6 +98,34 @@ def open_report(*, application: Application) -> PerformanceReport | None:
     return PerformanceReport.objects.create(
         application=application, due_on=rules.report_due_on(disbursed_on(application), months)
     )
+
+
+@transaction.atomic
+def open_reports_in_bulk(*, application_ids: list[int], disbursed_on: date) -> int:
+    """``open_report`` for many applications just disbursed on ``disbursed_on``, in a constant number of statements.
+
+    Skip those already asked for a report, those not disbursed and those whose program requires none. Return how
+    many reports were opened.
+    """
+    if not application_ids:
+        return 0
+    rows = list(
+        Application.objects.filter(pk__in=application_ids, state=State.DISBURSED, performance_report__isnull=True)
+        .order_by("pk")
+        .values_list("pk", "call_id", "program_id")
+    )
+    programs = {p.pk: p for p in Program.objects.filter(pk__in={r[2] for r in rows})}
+    calls = {c.pk: c for c in Call.objects.filter(pk__in={r[1] for r in rows})}
+    reports = [
+        PerformanceReport(
+            application_id=pk,
+            due_on=rules.report_due_on(disbursed_on, rules.report_due_months(calls[call], programs[program])),
+        )
+        for pk, call, program in rows
+        if rules.report_required(programs[program])
+    ]
+    PerformanceReport.objects.bulk_create(reports, batch_size=5000)
+    return len(reports)
 
 
 @transaction.atomic

@@ -6,10 +6,13 @@ Only finance may call them; the admin, the API, commands and tests all go throug
 import csv
 import io
 import logging
+import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, NamedTuple
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,15 +20,17 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from accounts.models import User
 from accounts.roles import FINANCE
+from applications.error_codes import ApplicationErrorCode
 from applications.models import Application, State
-from applications.services import disburse_application, lock_organisation_year, recheck_caps
+from applications.services import disburse_application, lock_organisation_year, recheck_caps, transition_in_bulk
+from core.db import bulk_insert, bulk_set
 from core.exceptions import Conflict
-from evaluations.services import open_report
+from evaluations.services import open_report, open_reports_in_bulk
 from payouts.error_codes import PayoutErrorCode
 from payouts.models import BatchStatus, LineStatus, PayoutBatch, PayoutEvent, PayoutLine
 from payouts.rules import batch_checksum, batch_tampered, payee_problem
@@ -302,7 +307,12 @@ def _clean_result(status: str, voucher_no: str, paid_on: date | None, reason: st
             )
         return status, "", None, reason
     raise ValidationError(
-        {"status": ValidationError(_("结果应为 paid 或 failed"), code=PayoutErrorCode.STATUS_INVALID)}
+        {
+            "status": ValidationError(
+                _("结果应为“已到账”或“失败”（也可写 成功、到账、已支付；退票、退回）"),
+                code=PayoutErrorCode.STATUS_INVALID,
+            )
+        }
     )
 
 
@@ -367,33 +377,97 @@ def record_line_result(
 # --- Bank result files -------------------------------------------------------------------------------
 
 HEADER_ALIASES = {
-    "reference": ("reference", "ref", "申报编号", "业务编号", "参考号"),
-    "status": ("status", "状态", "结果", "处理结果"),
-    "voucher_no": ("voucher_no", "voucher", "凭证号", "银行凭证号", "流水号"),
-    "paid_on": ("date", "paid_on", "日期", "到账日期", "交易日期"),
-    "reason": ("reason", "原因", "失败原因"),
+    "reference": ("reference", "ref", "申报编号", "业务编号", "参考号", "业务参考号", "客户业务编号"),
+    "status": ("status", "状态", "结果", "处理结果", "交易状态", "处理状态", "拨付结果"),
+    "voucher_no": ("voucher_no", "voucher", "凭证号", "银行凭证号", "流水号", "交易流水号", "银行流水号"),
+    "paid_on": ("date", "paid_on", "日期", "到账日期", "交易日期", "处理日期"),
+    "reason": ("reason", "原因", "失败原因", "备注", "退票原因"),
 }
+# The words banks and treasury clerks write in the result column (compared without spaces, case-insensitive).
 STATUS_ALIASES = {
-    "paid": LineStatus.PAID,
-    "success": LineStatus.PAID,
-    "成功": LineStatus.PAID,
-    "已到账": LineStatus.PAID,
-    "已支付": LineStatus.PAID,
-    "failed": LineStatus.FAILED,
-    "failure": LineStatus.FAILED,
-    "失败": LineStatus.FAILED,
-    "拨付失败": LineStatus.FAILED,
+    **dict.fromkeys(
+        ("paid", "success", "succeeded", "ok", "成功", "已成功", "交易成功", "到账", "已到账", "已支付", "支付成功"),
+        LineStatus.PAID,
+    ),
+    **dict.fromkeys(
+        (
+            "failed",
+            "failure",
+            "fail",
+            "失败",
+            "交易失败",
+            "支付失败",
+            "拨付失败",
+            "退票",
+            "已退票",
+            "退回",
+            "已退回",
+            "退汇",
+        ),
+        LineStatus.FAILED,
+    ),
 }
+
+
+class RowResult(StrEnum):
+    """What the import did with one row of the bank's file: a stable code (API) with its Chinese label (pages)."""
+
+    PAID = "paid", _lazy("已到账")
+    FAILED = "failed", _lazy("拨付失败")
+    UNCHANGED = "unchanged", _lazy("已登记过，未变")
+    UNKNOWN_REFERENCE = "unknown_reference", _lazy("编号不在本批次")
+    ERROR = "error", _lazy("有误，未登记")
+
+    def __new__(cls, value: str, label: Any = "") -> "RowResult":
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
 
 
 @dataclass
 class RowOutcome:
+    """One data row of the bank's file: its line number in the file, the reference, what was done and why."""
+
     row: int
     reference: str
-    outcome: str  # "paid", "failed", "unchanged", "unknown_reference" or "error"
+    outcome: str  # a RowResult value
     code: str = ""
     detail: str = ""
     extra: dict = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The result in Chinese (已到账, 拨付失败, 已登记过，未变, 编号不在本批次, 有误，未登记)."""
+        return str(RowResult(self.outcome).label)
+
+    @property
+    def is_problem(self) -> bool:
+        """A row finance has to look at: a failed payment, an unknown reference or a row in error."""
+        return self.outcome in (RowResult.FAILED, RowResult.UNKNOWN_REFERENCE, RowResult.ERROR)
+
+
+def normalise_status(text: str) -> str:
+    """The line status a bank's word means (paid or failed), or the word itself when it is not one it uses."""
+    word = re.sub(r"\s+", "", text or "").lower()
+    return STATUS_ALIASES.get(word, word)
+
+
+DAY_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y%m%d", "%Y.%m.%d", "%Y年%m月%d日")
+
+
+def parse_day(text: str) -> date | None:
+    """A date as banks write it (2026-05-06, 2026/05/06, 20260506, 2026年5月6日, or with a time after it); else None."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    head = text.split(" ")[0].split("T")[0]
+    for fmt in DAY_FORMATS:
+        try:
+            return datetime.strptime(head, fmt).date()  # noqa: DTZ007 (a calendar day, no time)
+        except ValueError:
+            continue
+    return None
 
 
 def _read_rows(file: Any) -> list[list[str]]:
@@ -418,47 +492,89 @@ def _read_rows(file: Any) -> list[list[str]]:
     return [[cell.strip() for cell in row] for row in csv.reader(io.StringIO(text))]
 
 
-def _columns(header: list[str]) -> dict[str, int]:
-    lowered = [h.strip().lstrip("'").lower() for h in header]
-    columns = {}
-    for key, aliases in HEADER_ALIASES.items():
-        for index, name in enumerate(lowered):
-            if name in aliases:
-                columns[key] = index
-                break
-    if "reference" not in columns or "status" not in columns:
-        raise ValidationError(
-            _("结果文件应有表头：申报编号（reference）和状态（status）"), code=PayoutErrorCode.FILE_INVALID
-        )
-    return columns
+def _columns(rows: list[list[str]]) -> tuple[int, dict[str, int]]:
+    """Find the header row (the first of the first ten that names a reference and a status column) and its columns."""
+    for index, header in enumerate(rows[:10]):
+        lowered = [h.strip().lstrip("'").lower() for h in header]
+        columns = {}
+        for key, aliases in HEADER_ALIASES.items():
+            for position, name in enumerate(lowered):
+                if name in aliases:
+                    columns[key] = position
+                    break
+        if "reference" in columns and "status" in columns:
+            return index, columns
+    raise ValidationError(
+        _("结果文件应有表头，至少包含“申报编号”和“状态”两列（可用本批次导出的结果文件模板）"),
+        code=PayoutErrorCode.FILE_INVALID,
+    )
+
+
+@dataclass
+class _LineState:
+    pk: int
+    position: int
+    application_id: int
+    status: str
+    voucher_no: str
+    paid_on: date | None
+    reason: str
+    changed: bool = False
+
+
+def _error_code(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return next((e.code for errors in error.error_dict.values() for e in errors), PayoutErrorCode.INVALID)
+    return error.error_list[0].code or PayoutErrorCode.INVALID
 
 
 @transaction.atomic
 def import_bank_results(*, batch: PayoutBatch, actor: User, file: Any) -> list[RowOutcome]:
-    """Record the bank's result file (CSV or XLSX: reference, status, voucher number, date, reason) line by line.
+    """Record the bank's result file (CSV or XLSX: reference, status, voucher number, date, reason) as one operation.
 
-    Return one outcome per data row; unknown references and rows in error are reported, not fatal (each row is its
-    own savepoint). Raise ValidationError "file_invalid" for an unreadable file or missing columns.
+    Return one outcome per data row (row number, reference, result, code and Chinese reason); unknown references and
+    rows in error are reported and change nothing, the other rows are recorded together: the lines in one UPDATE,
+    the paid applications disbursed in bulk (one chained event each, one notification task per organisation),
+    their performance reports opened in bulk, one payout event per changed line. The same checks as
+    ``record_line_result`` row by row: a paid line stays paid, a failed one failed, the same result again changes
+    nothing (a re-import is idempotent), a paid application must still be awaiting payment. The batch row is locked,
+    so two imports of one batch run one after the other. Raise ValidationError "file_invalid" for an unreadable file
+    or missing columns, Conflict "batch_not_approved" for a draft.
     """
     _require_finance(actor)
-    batch = PayoutBatch.objects.get(pk=batch.pk)
+    batch = _locked_batch(batch)
     if not batch.is_approved:
         raise Conflict(_("拨付批次复核后才能登记结果"), code=PayoutErrorCode.BATCH_NOT_APPROVED)
     try:
         rows = _read_rows(file)
-    except (ValueError, OSError, KeyError) as exc:
+    except (ValueError, OSError, KeyError, zipfile.BadZipFile) as exc:
         raise ValidationError(_("无法读取结果文件，请上传 CSV 或 XLSX"), code=PayoutErrorCode.FILE_INVALID) from exc
     if not rows:
         raise ValidationError(_("结果文件为空"), code=PayoutErrorCode.FILE_INVALID)
-    columns = _columns(rows[0])
-    lines = {line.reference: line for line in batch.lines.all()}
+    header_index, columns = _columns(rows)
+    lines = {
+        reference: _LineState(pk, position, application_id, status, voucher_no, paid_on, reason)
+        for pk, reference, position, application_id, status, voucher_no, paid_on, reason in (
+            batch.lines.select_for_update()
+            .order_by("position")
+            .values_list(
+                "pk", "reference", "position", "application_id", "status", "voucher_no", "paid_on", "failure_reason"
+            )
+        )
+    }
+    awaiting = dict(
+        Application.objects.select_for_update(of=("self",))
+        .filter(payout_lines__batch=batch)
+        .order_by("pk")
+        .values_list("pk", "state")
+    )
 
     def cell(row: list[str], key: str) -> str:
         index = columns.get(key)
-        return row[index].lstrip("'") if index is not None and index < len(row) else ""
+        return row[index].strip().lstrip("'") if index is not None and index < len(row) else ""
 
     outcomes: list[RowOutcome] = []
-    for number, row in enumerate(rows[1:], start=2):
+    for number, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
         if not any(row):
             continue
         reference = cell(row, "reference")
@@ -466,37 +582,147 @@ def import_bank_results(*, batch: PayoutBatch, actor: User, file: Any) -> list[R
         if line is None:
             outcomes.append(
                 RowOutcome(
-                    number, reference, "unknown_reference", PayoutErrorCode.UNKNOWN_REFERENCE, _("本批次无此编号")
+                    number,
+                    reference,
+                    RowResult.UNKNOWN_REFERENCE,
+                    PayoutErrorCode.UNKNOWN_REFERENCE,
+                    _("本批次没有申报编号为“%(ref)s”的明细") % {"ref": reference} if reference else _("未填申报编号"),
                 )
             )
             continue
-        status = STATUS_ALIASES.get(cell(row, "status").lower(), cell(row, "status").lower())
-        paid_on = parse_date(cell(row, "paid_on")[:10]) if cell(row, "paid_on") else None
+        raw_day = cell(row, "paid_on")
+        paid_on = parse_day(raw_day)
         try:
-            _line, changed = record_line_result(
-                line=line,
-                actor=actor,
-                status=status,
-                voucher_no=cell(row, "voucher_no"),
-                paid_on=paid_on,
-                reason=cell(row, "reason"),
+            if raw_day and paid_on is None:
+                raise ValidationError(
+                    {
+                        "paid_on": ValidationError(
+                            _("到账日期“%(d)s”无法识别，应如 2026-05-06") % {"d": raw_day},
+                            code=PayoutErrorCode.PAID_ON_REQUIRED,
+                        )
+                    }
+                )
+            status, voucher_no, paid_on, reason = _clean_result(
+                normalise_status(cell(row, "status")), cell(row, "voucher_no"), paid_on, cell(row, "reason")
             )
         except ValidationError as error:
-            code = (
-                next((e.code for errors in error.error_dict.values() for e in errors), PayoutErrorCode.INVALID)
-                if hasattr(error, "error_dict")
-                else (error.error_list[0].code or PayoutErrorCode.INVALID)
+            outcomes.append(
+                RowOutcome(number, reference, RowResult.ERROR, _error_code(error), "；".join(error.messages))
             )
-            outcomes.append(RowOutcome(number, reference, "error", code, "；".join(error.messages)))
-        except Conflict as error:
-            outcomes.append(RowOutcome(number, reference, "error", error.code, error.message))
-        else:
-            outcomes.append(RowOutcome(number, reference, str(status) if changed else "unchanged"))
+            continue
+        same = (line.status, line.voucher_no, line.paid_on, line.reason) == (status, voucher_no, paid_on, reason)
+        if same:
+            outcomes.append(RowOutcome(number, reference, RowResult.UNCHANGED, "", _("与已登记的结果相同")))
+            continue
+        if line.status in (LineStatus.PAID, LineStatus.FAILED):
+            code = (
+                PayoutErrorCode.LINE_ALREADY_PAID
+                if line.status == LineStatus.PAID
+                else PayoutErrorCode.LINE_ALREADY_FAILED
+            )
+            message = (
+                _("该笔已登记到账，不能更改")
+                if line.status == LineStatus.PAID
+                else _("该笔已登记失败，请将申报编入新的拨付批次")
+            )
+            outcomes.append(RowOutcome(number, reference, RowResult.ERROR, code, message))
+            continue
+        if status == LineStatus.PAID and awaiting.get(line.application_id) != State.AWARDED:
+            outcomes.append(
+                RowOutcome(
+                    number,
+                    reference,
+                    RowResult.ERROR,
+                    ApplicationErrorCode.TRANSITION_NOT_ALLOWED,
+                    _("申报已不是“已核准（待拨付）”状态，不能登记到账"),
+                )
+            )
+            continue
+        line.status, line.voucher_no, line.paid_on, line.reason, line.changed = (
+            status,
+            voucher_no,
+            paid_on,
+            reason,
+            True,
+        )
+        detail = (
+            _("凭证号%(v)s，到账日期%(d)s") % {"v": voucher_no, "d": paid_on.isoformat()}
+            if status == LineStatus.PAID
+            else _("失败原因：%(r)s") % {"r": reason}
+        )
+        outcomes.append(RowOutcome(number, reference, RowResult(status), "", detail))
+    _record_in_bulk(batch, actor, [line for line in lines.values() if line.changed], reference_of=lines)
     counts: dict[str, int] = {}
     for outcome in outcomes:
         counts[outcome.outcome] = counts.get(outcome.outcome, 0) + 1
     _event(batch, "import_results", actor, rows=len(outcomes), outcomes=counts)
     return outcomes
+
+
+def _record_in_bulk(
+    batch: PayoutBatch, actor: User, changed: list[_LineState], *, reference_of: dict[str, _LineState]
+) -> None:
+    """Write the changed lines, disburse the paid applications, open their reports and log one event per line."""
+    if not changed:
+        return
+    now = timezone.now()
+    bulk_set(
+        PayoutLine,
+        (
+            (
+                line.pk,
+                {
+                    "status": line.status,
+                    "voucher_no": line.voucher_no,
+                    "paid_on": line.paid_on,
+                    "failure_reason": line.reason,
+                    # both keys: bulk_set reads the value by the field's name, sets it by the attribute given
+                    "recorded_by": actor.pk,
+                    "recorded_by_id": actor.pk,
+                    "recorded_at": now,
+                },
+            )
+            for line in changed
+        ),
+        ("status", "voucher_no", "paid_on", "failure_reason", "recorded_by_id", "recorded_at"),
+    )
+    paid = [line for line in changed if line.status == LineStatus.PAID]
+    if paid:
+        # The next stages: the application is disbursed, and asked for its performance report where wanted.
+        transition_in_bulk(
+            name="disburse",
+            comments={
+                line.application_id: _("拨付批次%(batch)s第%(n)s笔，凭证号%(voucher)s")
+                % {"batch": batch.pk, "n": line.position, "voucher": line.voucher_no}
+                for line in paid
+            },
+            actor=actor,
+            at=now,
+        )
+        open_reports_in_bulk(
+            application_ids=[line.application_id for line in paid], disbursed_on=timezone.localdate(now)
+        )
+    references = {line.pk: reference for reference, line in reference_of.items()}
+    bulk_insert(
+        PayoutEvent,
+        [
+            PayoutEvent(
+                batch_id=batch.pk,
+                line_id=line.pk,
+                name=f"line_{line.status}",
+                actor_id=actor.pk,
+                at=now,
+                data={
+                    "reference": references[line.pk],
+                    "voucher_no": line.voucher_no,
+                    "paid_on": line.paid_on.isoformat() if line.paid_on else None,
+                    "reason": line.reason,
+                },
+            )
+            for line in changed
+        ],
+        ("batch", "line", "name", "actor", "at", "data"),
+    )
 
 
 def batch_progress(batch: PayoutBatch) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from applications.services.assessment import (
     window_open,
 )
 from applications.services.attachments import add_attachment, delete_attachment
+from applications.services.bulk import transition_in_bulk
 from applications.services.caps import CapCheck, lock_organisation_year, recheck_caps
 from applications.services.drafts import (
     MAX_TARGETS,
@@ -86,6 +87,7 @@ __all__ = [
     "send_back_application",
     "store_assessment",
     "submit_application",
+    "transition_in_bulk",
     "unit_inputs",
     "update_application",
     "window_open",
