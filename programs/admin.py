@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -18,6 +18,7 @@ from programs.models import (
     OrganisationAnnualCap,
     Program,
     ProgramBudget,
+    RuleSet,
     ScoringCriterion,
     Tier,
     VerificationItem,
@@ -37,7 +38,7 @@ class ProgramAdminForm(forms.ModelForm):
 class TierInline(admin.TabularInline):
     model = Tier
     extra = 0
-    fields = ("code", "name", "amount", "tier_group", "sort_order")
+    fields = ("code", "name", "amount", "is_default_amount", "tier_group", "sort_order")
 
 
 class TierFormSet(forms.BaseInlineFormSet):
@@ -90,15 +91,20 @@ class ProgramAdmin(SimpleHistoryAdmin):
     list_display = (
         "code",
         "name",
+        "rule_set",
         "clause",
         "review_track",
         "amount_rule",
         "unit_amount",
         "max_units_per_year",
+        "amounts_are_defaults",
+        "counterpart",
         "is_active",
     )
     list_display_links = ("code", "name")
-    list_filter = ("direction", "review_track", "amount_rule", "is_active")
+    list_filter = ("rule_set", "direction", "review_track", "amount_rule", "amounts_are_defaults", "is_active")
+    list_select_related = ("rule_set", "counterpart")
+    autocomplete_fields = ("counterpart",)
     search_fields = ("code", "name", "clause")
     inlines = (
         TierInline,
@@ -110,6 +116,7 @@ class ProgramAdmin(SimpleHistoryAdmin):
     )
     fieldsets = (
         (None, {"fields": ("code", "name", "clause", "direction", "review_track", "is_active", "sort_order")}),
+        (_("规则集"), {"fields": ("rule_set", "counterpart", "amounts_are_defaults", "default_annual_budget")}),
         (_("申报主体"), {"fields": ("applicant_types", "applicant_label", "min_years_established")}),
         (
             _("资助金额与上限"),
@@ -140,17 +147,32 @@ class CallAdminForm(forms.ModelForm):
         fields = "__all__"
         widgets = {"programs": forms.CheckboxSelectMultiple}
 
+    def clean(self) -> dict:
+        data = super().clean()
+        rule_set = data.get("rule_set") or (RuleSet.objects.filter(code="draft-2021").first())
+        outside = [p.code for p in data.get("programs") or () if rule_set and p.rule_set_id != rule_set.pk]
+        if outside:
+            self.add_error(
+                "programs",
+                ValidationError(
+                    _("以下项目不属于本批次的规则集：%(codes)s") % {"codes": "、".join(outside)},
+                    code=ProgramErrorCode.PROGRAM_OUTSIDE_RULE_SET,
+                ),
+            )
+        return data
+
 
 @admin.register(Call)
 class CallAdmin(SimpleHistoryAdmin):
     form = CallAdminForm
-    list_display = ("title", "year", "opens_at", "closes_at", "status_label", "is_published")
-    list_filter = ("year", "is_published")
+    list_display = ("title", "year", "rule_set", "opens_at", "closes_at", "status_label", "is_published")
+    list_filter = ("year", "rule_set", "is_published")
     search_fields = ("title",)
     actions = ("clone_selected_for_next_year",)
     fieldsets = (
         (None, {"fields": ("year", "title", "description", "is_published")}),
         (_("申报时间"), {"fields": ("opens_at", "closes_at")}),
+        (_("规则集"), {"fields": ("rule_set",)}),
         (_("申报项目"), {"fields": ("programs",)}),
         (_("期限"), {"fields": ("publicity_working_days", "correction_working_days", "report_due_months")}),
     )
@@ -170,6 +192,65 @@ class CallAdmin(SimpleHistoryAdmin):
                 self.message_user(
                     request,
                     _("已复制为 %(title)s（未发布，请核对时间后发布）") % {"title": clone.title},
+                    messages.SUCCESS,
+                )
+
+
+class RuleSetProgramInline(admin.TabularInline):
+    """The rule set's programs, each linked to its own page where it is edited."""
+
+    model = Program
+    fk_name = "rule_set"
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    fields = ("code", "name", "amount_rule", "unit_amount", "max_units_per_year", "amounts_are_defaults", "counterpart")
+    readonly_fields = fields
+    verbose_name_plural = _("规则集中的资助项目（点击进入编辑）")
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "code", "document", "effective_on", "program_count", "defaults_count", "copied_from")
+    search_fields = ("name", "code", "document")
+    list_select_related = ("copied_from",)
+    readonly_fields = ("copied_from", "created_at")
+    fields = ("code", "name", "document", "effective_on", "description", "copied_from", "created_at")
+    inlines = (RuleSetProgramInline,)
+    actions = ("copy_selected",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RuleSet]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                n_programs=Count("programs", distinct=True),
+                n_defaults=Count("programs", filter=Q(programs__amounts_are_defaults=True), distinct=True),
+            )
+        )
+
+    @admin.display(description=_("项目数"), ordering="n_programs")
+    def program_count(self, rule_set: RuleSet) -> int:
+        return rule_set.n_programs
+
+    @admin.display(description=_("金额为默认值的项目数"), ordering="n_defaults")
+    def defaults_count(self, rule_set: RuleSet) -> int:
+        return rule_set.n_defaults
+
+    @admin.action(description=_("复制所选规则集（副本可编辑后用于政策模拟）"), permissions=["add"])
+    def copy_selected(self, request: HttpRequest, queryset: QuerySet[RuleSet]) -> None:
+        for rule_set in queryset:
+            try:
+                copy = services.copy_rule_set(rule_set=rule_set, actor=request.user)
+            except ValidationError as error:
+                self.message_user(request, f"{rule_set}：{' '.join(error.messages)}", messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("已复制为 %(name)s（其中的项目未启用，可逐项修改金额与上限）") % {"name": copy.name},
                     messages.SUCCESS,
                 )
 

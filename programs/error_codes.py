@@ -21,3 +21,7 @@ class ProgramErrorCode(StrEnum):
     CALL_CLOSES_BEFORE_OPENS = "call_closes_before_opens"
     CALL_EXISTS = "call_exists"  # cloning a call to a year that has a call of the same title
     BUDGET_EXISTS = "budget_exists"  # a second budget for a program and year
+    # Rule sets
+    COUNTERPART_SAME_RULE_SET = "counterpart_same_rule_set"  # a program naming a counterpart in its own rule set
+    PROGRAM_OUTSIDE_RULE_SET = "program_outside_rule_set"  # a call covering a program of another rule set
+    RULE_SET_CODE_TOO_LONG = "rule_set_code_too_long"  # a copy whose program codes would pass 20 characters

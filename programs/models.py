@@ -62,14 +62,92 @@ class EvidenceWindow(models.TextChoices):
     LAST_YEARS = "last_years", _("近若干年内")
 
 
+DRAFT_RULE_SET_CODE = "draft-2021"
+
+
+class RuleSet(models.Model):
+    """A named, dated version of the catalogue (e.g. the draft 操作规程's nine items, or the final 2023 rules' twelve
+    projects): its programs with their tiers, caps, budget defaults, eligibility settings and materials.
+
+    A call uses one rule set. Rule sets other than the one in force are compared on real applications in the policy
+    simulator; an administrator copies a rule set and edits the copy to try out other figures.
+    """
+
+    code = models.SlugField(
+        _("规则集代码"), max_length=40, unique=True, help_text=_("英文小写、数字与连字符，例如 final-2023。")
+    )
+    name = models.CharField(_("规则集名称"), max_length=100)
+    document = models.CharField(_("政策文件"), max_length=100, blank=True, help_text=_("例如 深市监规〔2023〕2号。"))
+    effective_on = models.DateField(_("施行日期"), null=True, blank=True)
+    description = models.TextField(_("说明"), blank=True)
+    copied_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="copies",
+        verbose_name=_("复制自"),
+    )
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    history = HistoricalRecords(verbose_name=_("规则集变更记录"), verbose_name_plural=_("规则集变更记录"))
+
+    class Meta:
+        verbose_name = _("规则集")
+        verbose_name_plural = _("规则集")
+        ordering = ["effective_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def draft(cls) -> "RuleSet":
+        """The draft 操作规程's rule set, which programs and calls belong to unless told otherwise."""
+        rule_set, _created = cls.objects.get_or_create(
+            code=DRAFT_RULE_SET_CODE,
+            defaults={
+                "name": "操作规程（征求意见稿）九个资助项目",
+                "document": "深圳市市场监督管理局质量品牌领域专项资金操作规程（征求意见稿）",
+            },
+        )
+        return rule_set
+
+
 class ProgramQuerySet(models.QuerySet["Program"]):
     def active(self) -> "ProgramQuerySet":
         return self.filter(is_active=True)
 
 
 class Program(models.Model):
-    """A funding item of the operating rules (e.g. P8-3 绿色认证等高端认证发展项目)."""
+    """A funding item of the operating rules (e.g. P8-3 绿色认证等高端认证发展项目), in one rule set."""
 
+    rule_set = models.ForeignKey(
+        RuleSet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="programs",
+        verbose_name=_("规则集"),
+        help_text=_("留空时归入操作规程（征求意见稿）规则集。"),
+    )
+    counterpart = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="counterparts_named",
+        verbose_name=_("其他规则集中的对应项目"),
+        help_text=_("政策模拟时，本项目的申报按对应项目的规则计算，例如 P8-3 → 大湾区碳足迹标识认证项目。"),
+    )
+    copied_from = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="copies",
+        verbose_name=_("复制自"),
+        editable=False,
+    )
     code = models.CharField(
         _("项目编号"), max_length=20, unique=True, help_text=_("例如 P8-3；创建后请勿修改，申报与统计都按编号关联。")
     )
@@ -138,6 +216,17 @@ class Program(models.Model):
     conditions = models.TextField(_("申报条件"), blank=True)
     materials = models.TextField(_("申报材料"), blank=True)
     contact = models.TextField(_("咨询方式"), blank=True)
+    default_annual_budget = money_field(
+        _("年度资助总额默认值（元）"),
+        null=True,
+        blank=True,
+        help_text=_("政策规定的年度总额，例如 大湾区碳足迹标识认证 600万元；未设置当年预算时作为参考。"),
+    )
+    amounts_are_defaults = models.BooleanField(
+        _("金额为暂定默认值"),
+        default=False,
+        help_text=_("勾选表示本项目的资助金额或上限尚无公开依据，沿用操作规程（征求意见稿）的数额，请核对后修改。"),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
@@ -162,6 +251,11 @@ class Program(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.rule_set_id is None:
+            self.rule_set = RuleSet.draft()
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("programs:detail", kwargs={"code": self.code})
 
@@ -178,6 +272,12 @@ class Program(models.Model):
         if self.claim_required and self.amount_rule == AmountRule.FIXED:
             errors["claim_required"] = ValidationError(
                 _("定额资助的项目不按实际费用申报"), code=ProgramErrorCode.CLAIM_NOT_ALLOWED_FOR_FIXED
+            )
+        if self.counterpart_id is not None and (
+            self.counterpart_id == self.pk or self.counterpart.rule_set_id == (self.rule_set_id or None)
+        ):
+            errors["counterpart"] = ValidationError(
+                _("对应项目须属于另一个规则集"), code=ProgramErrorCode.COUNTERPART_SAME_RULE_SET
             )
         if errors:
             raise ValidationError(errors)
@@ -243,6 +343,9 @@ class Tier(models.Model):
     )
     tier_group = models.CharField(
         _("档次组"), max_length=40, blank=True, help_text=_("按档次组计数上限时使用，例如 国际、国家、省级。")
+    )
+    is_default_amount = models.BooleanField(
+        _("金额为暂定默认值"), default=False, help_text=_("勾选表示该档次金额尚无公开依据。")
     )
     sort_order = models.PositiveSmallIntegerField(_("排序"), default=0)
 
@@ -416,8 +519,17 @@ class CallQuerySet(models.QuerySet["Call"]):
 
 
 class Call(models.Model):
-    """A call for applications (申报批次): a year, a window and the programs it covers."""
+    """A call for applications (申报批次): a year, a window, the rule set it uses and the programs it covers."""
 
+    rule_set = models.ForeignKey(
+        RuleSet,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="calls",
+        verbose_name=_("规则集"),
+        help_text=_("本批次适用的规则集，申报项目须属于该规则集；留空时为操作规程（征求意见稿）规则集。"),
+    )
     year = models.PositiveSmallIntegerField(_("资助年度"))
     title = models.CharField(_("批次名称"), max_length=200)
     programs = models.ManyToManyField(Program, related_name="calls", verbose_name=_("申报项目"))
@@ -458,6 +570,11 @@ class Call(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.rule_set_id is None:
+            self.rule_set = RuleSet.draft()
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("programs:call_detail", kwargs={"pk": self.pk})

@@ -34,6 +34,7 @@ class TierSeed:
     name: str
     amount: Decimal
     tier_group: str = ""
+    is_default_amount: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,11 @@ class ProgramSeed:
     contact: str
     is_active: bool
     sort_order: int
+    default_annual_budget: Decimal | None = None
+    amounts_are_defaults: bool = False
+    # Codes of programs in other rule sets that name this one as their counterpart (e.g. P8-3 for the 2023 rules'
+    # 大湾区碳足迹标识认证); not a Program field: `seed_programs` sets the link on those programs.
+    counterpart_of: tuple[str, ...] = ()
     tiers: tuple[TierSeed, ...] = ()
     attachments: tuple[AttachmentSeed, ...] = ()
     form_fields: tuple[FormFieldSeed, ...] = ()
@@ -112,6 +118,20 @@ class ProgramSeed:
 
 
 CHILD_FIELDS = ("tiers", "attachments", "form_fields", "criteria", "verification_items")
+# Seed attributes that are not fields of Program.
+SEED_ONLY_FIELDS = ("counterpart_of",)
+
+
+@dataclass(frozen=True)
+class RuleSetSeed:
+    """A rule set (a named, dated version of the catalogue) and its programs."""
+
+    code: str
+    name: str
+    document: str
+    description: str
+    programs: tuple[ProgramSeed, ...]
+    effective_on: str | None = None
 
 
 def _numbered(*items: str) -> str:
@@ -794,4 +814,13 @@ PROGRAMS: tuple[ProgramSeed, ...] = (
             CriterionSeed("国际化与示范带动", Decimal("20.00"), "品牌国际化程度及对“深圳品牌”的示范带动作用。"),
         ),
     ),
+)
+
+
+DRAFT_RULE_SET = RuleSetSeed(
+    code="draft-2021",
+    name="操作规程（征求意见稿）九个资助项目",
+    document="深圳市市场监督管理局质量品牌领域专项资金操作规程（征求意见稿）",
+    description="起草说明所列第八条至第十条的九个资助项目。",
+    programs=PROGRAMS,
 )

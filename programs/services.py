@@ -8,7 +8,28 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from programs.error_codes import ProgramErrorCode
-from programs.models import Call, ProgramBudget
+from programs.models import (
+    AttachmentRequirement,
+    Call,
+    FormField,
+    Program,
+    ProgramBudget,
+    RuleSet,
+    ScoringCriterion,
+    Tier,
+    VerificationItem,
+)
+
+PROGRAM_CODE_LENGTH = 20
+# What a copied program keeps of its original's rows: the model and the fields copied (besides the program).
+COPIED_CHILDREN: tuple[tuple[type, tuple[str, ...]], ...] = (
+    (Tier, ("code", "name", "amount", "tier_group", "is_default_amount", "sort_order")),
+    (AttachmentRequirement, ("kind", "name", "help_text", "is_required", "sort_order")),
+    (FormField, ("name", "label", "field_type", "is_required", "help_text", "choices", "sort_order")),
+    (ScoringCriterion, ("name", "description", "weight", "max_score", "sort_order")),
+    (VerificationItem, ("text", "help_text", "sort_order")),
+    (ProgramBudget, ("year", "amount")),
+)
 
 
 def _shift_year(moment: datetime, years: int) -> datetime:
@@ -55,3 +76,57 @@ def clone_call(*, call: Call, actor: User, years: int = 1) -> Call:
         if pid not in existing
     )
     return clone
+
+
+def _free_suffix(rule_set: RuleSet, programs: list[Program]) -> int:
+    """The smallest copy number n for which the rule set code "<code>-copy-n" and every "<program code>.n" are free."""
+    n = rule_set.copies.count() + 1
+    while True:
+        codes = [f"{p.code}.{n}" for p in programs]
+        taken = RuleSet.objects.filter(code=f"{rule_set.code}-copy-{n}").exists() or (
+            Program.objects.filter(code__in=codes).exists()
+        )
+        if not taken:
+            return n
+        n += 1
+
+
+@transaction.atomic
+def copy_rule_set(*, rule_set: RuleSet, actor: User, name: str = "") -> RuleSet:
+    """Copy a rule set with its programs and their tiers, materials, form fields, criteria, checklists and budgets,
+    for an administrator to edit and compare in the policy simulator.
+
+    The copy's programs are inactive (no applicant sees them), keep their original's counterpart and remember the
+    program they were copied from, so the simulator maps applications to them as it maps to the original. Program
+    codes get the copy number (P8-3 → P8-3.1). Raise PermissionDenied unless the actor may add rule sets;
+    ValidationError "rule_set_code_too_long" when a program code would pass 20 characters.
+    """
+    if not actor.has_perm("programs.add_ruleset"):
+        raise PermissionDenied
+    programs = list(rule_set.programs.order_by("sort_order", "code"))
+    n = _free_suffix(rule_set, programs)
+    too_long = [p.code for p in programs if len(f"{p.code}.{n}") > PROGRAM_CODE_LENGTH]
+    if too_long:
+        raise ValidationError(
+            _("以下项目编号加上副本序号后超过20个字符，请先缩短编号：%(codes)s") % {"codes": "、".join(too_long)},
+            code=ProgramErrorCode.RULE_SET_CODE_TOO_LONG,
+        )
+    copy = RuleSet.objects.create(
+        code=f"{rule_set.code}-copy-{n}",
+        name=name or f"{rule_set.name}（副本{n}）",
+        document=rule_set.document,
+        effective_on=rule_set.effective_on,
+        description=rule_set.description,
+        copied_from=rule_set,
+    )
+    skipped = {"id", "code", "rule_set", "copied_from", "is_active"}
+    new_by_old: dict[int, Program] = {}
+    for original in programs:
+        values = {f.name: getattr(original, f.name) for f in Program._meta.concrete_fields if f.name not in skipped}
+        program = Program(**values, code=f"{original.code}.{n}", rule_set=copy, copied_from=original, is_active=False)
+        program.save()
+        new_by_old[original.pk] = program
+    for model, names in COPIED_CHILDREN:
+        rows = model._default_manager.filter(program_id__in=new_by_old).values("program_id", *names)
+        model._default_manager.bulk_create(model(program=new_by_old[row.pop("program_id")], **row) for row in rows)
+    return copy

@@ -1,4 +1,5 @@
-"""Load the nine funding items of the draft 操作规程 (programs/seed_data.py) into the catalogue."""
+"""Load a rule set into the catalogue: the nine funding items of the draft 操作规程 (programs/seed_data.py, the
+default) or the final 2023 rules' twelve projects (programs/seed_data_2023.py, ``--rules 2023``)."""
 
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
@@ -6,8 +7,19 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import models, transaction
 
-from programs.models import AttachmentRequirement, FormField, Program, ScoringCriterion, Tier, VerificationItem
-from programs.seed_data import CHILD_FIELDS, PROGRAMS, ProgramSeed
+from programs.models import (
+    AttachmentRequirement,
+    FormField,
+    Program,
+    RuleSet,
+    ScoringCriterion,
+    Tier,
+    VerificationItem,
+)
+from programs.seed_data import CHILD_FIELDS, DRAFT_RULE_SET, SEED_ONLY_FIELDS, ProgramSeed, RuleSetSeed
+from programs.seed_data_2023 import FINAL_2023_RULE_SET
+
+RULE_SETS: dict[str, RuleSetSeed] = {"draft": DRAFT_RULE_SET, "2023": FINAL_2023_RULE_SET}
 
 
 @dataclass(frozen=True)
@@ -43,7 +55,8 @@ class SeedResult:
 
 def program_values(seed: ProgramSeed) -> dict[str, Any]:
     """Return the Program field values of a seed, without its code."""
-    values = {f.name: getattr(seed, f.name) for f in fields(seed) if f.name not in (*CHILD_FIELDS, "code")}
+    skipped = (*CHILD_FIELDS, *SEED_ONLY_FIELDS, "code")
+    values = {f.name: getattr(seed, f.name) for f in fields(seed) if f.name not in skipped}
     values["applicant_types"] = list(seed.applicant_types)
     return values
 
@@ -95,8 +108,8 @@ def is_in_sync(program: Program, seed: ProgramSeed) -> bool:
     return True
 
 
-def create_program(seed: ProgramSeed) -> Program:
-    program = Program(code=seed.code, **program_values(seed))
+def create_program(seed: ProgramSeed, rule_set: RuleSet | None = None) -> Program:
+    program = Program(code=seed.code, rule_set=rule_set, **program_values(seed))
     _save(program)
     for child in CHILDREN:
         for values in child_values(seed, child):
@@ -151,17 +164,47 @@ def reset_program(program: Program, seed: ProgramSeed) -> list[str]:
     return kept
 
 
+def seed_rule_set(seed: RuleSetSeed) -> RuleSet:
+    """The seeded rule set, created when missing (an existing one is left as the administrator keeps it)."""
+    rule_set, _created = RuleSet.objects.get_or_create(
+        code=seed.code,
+        defaults={
+            "name": seed.name,
+            "document": seed.document,
+            "description": seed.description,
+            "effective_on": seed.effective_on,
+        },
+    )
+    return rule_set
+
+
+def link_counterparts(seed: RuleSetSeed) -> None:
+    """Let the programs a seed names in ``counterpart_of`` point at their counterpart, where they name none yet."""
+    wanted = {code: program.code for program in seed.programs for code in program.counterpart_of}
+    if not wanted:
+        return
+    targets = {p.code: p for p in Program.objects.filter(code__in=set(wanted.values()))}
+    for program in Program.objects.filter(code__in=wanted, counterpart__isnull=True):
+        target = targets.get(wanted[program.code])
+        if target is not None and target.rule_set_id != program.rule_set_id:
+            program.counterpart = target
+            program.save(update_fields=["counterpart"])
+
+
 @transaction.atomic
-def seed_programs(*, reset: bool = False) -> SeedResult:
-    """Create the seeded programs that are missing; with `reset`, restore those an administrator has changed.
+def seed_programs(*, reset: bool = False, rules: str = "draft") -> SeedResult:
+    """Create the seeded programs of a rule set that are missing; with `reset`, restore those an administrator has
+    changed. ``rules`` is "draft" (the nine items of the draft 操作规程) or "2023" (the final rules' twelve projects).
 
     Raise ValidationError when a seed value fails the models' validation (nothing is written then).
     """
     result = SeedResult()
-    for seed in PROGRAMS:
+    rule_set_seed = RULE_SETS[rules]
+    rule_set = seed_rule_set(rule_set_seed)
+    for seed in rule_set_seed.programs:
         program = Program.objects.select_for_update().filter(code=seed.code).first()
         if program is None:
-            create_program(seed)
+            create_program(seed, rule_set)
             result.created.append(seed.code)
             continue
         if backfill_program(program, seed):
@@ -173,12 +216,16 @@ def seed_programs(*, reset: bool = False) -> SeedResult:
             result.reset.append(seed.code)
         else:
             result.edited.append(seed.code)
+    # Links go both ways between rule sets: whichever is loaded second completes them.
+    for each in RULE_SETS.values():
+        link_counterparts(each)
     return result
 
 
 class Command(BaseCommand):
     help = (
-        "Load the nine funding items of the operating rules (P8-1 … P10-3) with their tiers, attachment "
+        "Load a rule set: by default the nine funding items of the draft operating rules (P8-1 … P10-3), with "
+        "--rules 2023 the final 2023 rules' twelve projects (F23-01 … F23-12), with their tiers, attachment "
         "requirements, form fields, scoring criteria and verification checklists. Idempotent: programs that already "
         "exist are left alone, even when an administrator has edited them, unless --reset is given."
     )
@@ -189,9 +236,17 @@ class Command(BaseCommand):
             action="store_true",
             help="Bring seeded programs that were edited back to the seed values (fields and children).",
         )
+        parser.add_argument(
+            "--rules",
+            choices=sorted(RULE_SETS),
+            default="draft",
+            help="Which rule set to load: draft (the nine items, default) or 2023 (the final rules' twelve projects).",
+        )
 
     def handle(self, *args: object, **options: Any) -> None:
-        result = seed_programs(reset=options["reset"])
+        rule_set = RULE_SETS[options["rules"]]
+        programs = rule_set.programs
+        result = seed_programs(reset=options["reset"], rules=options["rules"])
         parts = [f"{len(result.created)} created", f"{len(result.unchanged)} unchanged"]
         if result.backfilled:
             parts.append(f"{len(result.backfilled)} given their verification checklist: {', '.join(result.backfilled)}")
@@ -201,7 +256,8 @@ class Command(BaseCommand):
             parts.append(
                 f"{len(result.edited)} edited and left alone: {', '.join(result.edited)}; use --reset to restore"
             )
-        tiers = Tier.objects.filter(program__code__in=[seed.code for seed in PROGRAMS]).count()
-        self.stdout.write(f"seed_programs: {len(PROGRAMS)} programs ({', '.join(parts)}), {tiers} tiers")
+        tiers = Tier.objects.filter(program__code__in=[seed.code for seed in programs]).count()
+        name = "" if options["rules"] == "draft" else f"{rule_set.code}: "
+        self.stdout.write(f"seed_programs: {name}{len(programs)} programs ({', '.join(parts)}), {tiers} tiers")
         for row in result.kept_rows:
             self.stderr.write(self.style.WARNING(f"seed_programs: kept {row}, which existing records refer to"))
