@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "publicity",
     "payouts",
     "evaluations",
+    "dashboard",
     "demo",
 ]
 
@@ -134,6 +135,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Daily (idempotent): verify every application's event chain, alert on findings, write the chain heads;
     # also `manage.py verify_audit_chain --write-heads` (eager mode runs no beat).
     "verify-audit-chain": {"task": "applications.audit_tasks.verify_audit_chain_task", "schedule": 24 * 60 * 60},
+    # Hourly (idempotent, one notice per crossing): the pro-rata forecast of open calls against their thresholds;
+    # also `manage.py check_forecasts`.
+    "check-forecasts": {"task": "dashboard.tasks.check_forecasts_task", "schedule": 60 * 60},
 }
 # The HMAC key of the event chain and of the chain heads (applications.audit). Empty: derived from SECRET_KEY
 # (local and test only); production must set it (portal/settings/production.py) and keep it off the database host.
