@@ -100,6 +100,7 @@ def pack_facts(run: AllocationRun) -> dict[str, Any]:
 
     A fixed number of queries, whatever the number of applications.
     """
+    run = AllocationRun.objects.select_related("call", "started_by", "cap_sweep").get(pk=run.pk)
     call = run.call
     labels = reason_labels()
     results = list(run.programs.select_related("program").order_by("program__sort_order", "program__code"))

@@ -82,7 +82,7 @@ def _notify(call: Call, row: ProgramForecast, threshold: Decimal, crossing: int,
         "program": f"{row.program.code} {row.program.name}",
         "asked": f"{row.projected:,.2f}",
         "budget": f"{row.budget:,.2f}",
-        "factor": f"{row.factor_projected:.4f}",
+        "factor": f"{row.factor_projected:.6f}",
         "threshold": f"{threshold:.2f}",
     }
     key = f"forecast:{call.pk}:{row.program.pk}:{crossing}"

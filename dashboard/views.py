@@ -63,7 +63,7 @@ def _call(call_id: int | None) -> Call:
 
 
 def _factor(value: Decimal) -> str:
-    return f"{value:.4f}"
+    return f"{value:.6f}"
 
 
 def _context(request: HttpRequest, call: Call, form: ThresholdForm | None = None) -> dict:
