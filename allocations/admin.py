@@ -104,6 +104,8 @@ class AllocationRunAdmin(admin.ModelAdmin):
                 progress=current_progress(run),
                 results=run.programs.select_related("program"),
                 comparison=compare_with_previous(run) if run.status == "done" else None,
+                # The decision pack (dashboard:decision_pack) is for the approver and the administrator.
+                may_download_pack=may_allocate(request.user),
             )
         return super().change_view(request, object_id, form_url, extra_context=extra)
 

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "publicity",
     "payouts",
     "evaluations",
+    "dashboard",
     "demo",
 ]
 
@@ -139,6 +140,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "applications.audit_tasks.verify_audit_chain_task",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Hourly (idempotent, one notice per crossing): the pro-rata forecast of open calls against their thresholds;
+    # also `manage.py check_forecasts`.
+    "check-forecasts": {"task": "dashboard.tasks.check_forecasts_task", "schedule": 60 * 60},
 }
 # The HMAC key of the event chain and of the chain heads (applications.audit). Empty: derived from SECRET_KEY
 # (local and test only); production must set it (portal/settings/production.py) and keep it off the database host.

@@ -1,0 +1,57 @@
+"""Forecast settings and alert state of the live pro-rata forecast (one threshold per call)."""
+
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from programs.models import Call, Program
+
+
+class ForecastSetting(models.Model):
+    """The threshold under which a program's projected pro-rata factor alerts the approvers, for one call."""
+
+    call = models.OneToOneField(
+        Call, on_delete=models.CASCADE, related_name="forecast_setting", verbose_name=_("申报批次")
+    )
+    threshold = models.DecimalField(
+        _("折算系数预警阈值"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("0.80"),
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("1.00"))],
+        help_text=_("某项目的预计折算系数低于该值时通知审定人，例如 0.80。"),
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("折算预测设置")
+        verbose_name_plural = _("折算预测设置")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(threshold__gt=0) & models.Q(threshold__lte=1), name="forecast_threshold_in_range"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call} · {self.threshold}"
+
+
+class ForecastAlert(models.Model):
+    """Whether a program of a call is below its threshold now, and how often it has crossed it (one notice each)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="+", verbose_name=_("申报批次"))
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="+", verbose_name=_("资助项目"))
+    is_below = models.BooleanField(_("低于阈值"), default=False)
+    crossings = models.PositiveIntegerField(_("跌破次数"), default=0)
+    last_factor = models.DecimalField(_("最近预计系数"), max_digits=9, decimal_places=6, null=True, blank=True)
+    changed_at = models.DateTimeField(_("变化时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("折算预警")
+        verbose_name_plural = _("折算预警")
+        constraints = [models.UniqueConstraint(fields=["call", "program"], name="one_forecast_alert_per_program")]
+
+    def __str__(self) -> str:
+        return f"{self.call} · {self.program.code}"
