@@ -32,6 +32,9 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
 }
 
+# Row ids are 64-bit (BigAutoField): a larger number is a 400, not an overflow in the database driver.
+ROW_ID_MAX = 2**63 - 1
+
 
 class PayoutLineSerializer(serializers.ModelSerializer):
     application = serializers.IntegerField(source="application_id")
@@ -103,12 +106,14 @@ class CreateBatchSerializer(serializers.Serializer):
     program = serializers.SlugRelatedField(
         slug_field="code", queryset=Program.objects.all(), required=False, allow_null=True
     )
-    applications = serializers.ListField(child=serializers.IntegerField(), required=False, allow_null=True)
+    applications = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=ROW_ID_MAX), required=False, allow_null=True
+    )
     title = StrictCharField(required=False, allow_blank=True, max_length=200)
 
 
 class LineResultSerializer(serializers.Serializer):
-    line = serializers.IntegerField()
+    line = serializers.IntegerField(min_value=1, max_value=ROW_ID_MAX)
     status = serializers.ChoiceField(choices=["paid", "failed"])
     voucher_no = StrictCharField(required=False, allow_blank=True, default="")
     paid_on = serializers.DateField(required=False, allow_null=True, default=None)
@@ -121,7 +126,7 @@ class ResultsSerializer(serializers.Serializer):
 
 
 class SkippedApplicationSerializer(serializers.Serializer):
-    application = serializers.IntegerField()
+    application = serializers.IntegerField(min_value=1, max_value=ROW_ID_MAX)
     reference = serializers.CharField()
     code = serializers.CharField()
     detail = serializers.CharField()
@@ -144,7 +149,7 @@ class ResultRowSerializer(serializers.Serializer):
     """One line's outcome: per line (``line``, ``status``, ``changed``) or per row of a bank file (``row``, ...)."""
 
     row = serializers.IntegerField(required=False, help_text="银行结果文件的行号")
-    line = serializers.IntegerField(required=False)
+    line = serializers.IntegerField(required=False, min_value=1, max_value=ROW_ID_MAX)
     reference = serializers.CharField(allow_blank=True)
     status = serializers.CharField(required=False)
     changed = serializers.BooleanField(required=False)
@@ -227,7 +232,7 @@ class PayoutBatchDetailView(APIView):
 
 class ApproveBatchView(APIView):
     @extend_schema(
-        tags=["资金拨付"], request=None, responses={200: PayoutBatchSerializer, **error_responses(403, 404, 409)}
+        tags=["资金拨付"], request=None, responses={200: PayoutBatchSerializer, **error_responses(400, 403, 404, 409)}
     )
     def post(self, request: Request, pk: int) -> Response:
         batch = get_batch(request.user, pk)
