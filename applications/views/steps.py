@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.views import apply_service_errors
+from accounts.views import apply_service_errors, next_url_after_save
 from applications import services
 from applications.forms import (
     DeclarationsForm,
@@ -67,6 +67,9 @@ def _saved(request: HttpRequest, application: Application, step: str) -> HttpRes
     if request.POST.get("action") == "next":
         return redirect("applications:step", pk=application.pk, step=_next_step(steps, step))
     messages.success(request, _("已保存。"))
+    next_url = next_url_after_save(request)
+    if next_url:  # saved on the way to a step tab, 上一步 or a menu link: on to where the clerk was going
+        return redirect(next_url)
     return redirect("applications:step", pk=application.pk, step=step)
 
 
@@ -170,6 +173,8 @@ def _attachments_step(request: HttpRequest, application: Application) -> HttpRes
         if uploaded:
             messages.success(request, _("已上传：%(files)s") % {"files": "、".join(uploaded)})
         if not errors:
+            if next_url_after_save(request):
+                return redirect(next_url_after_save(request))
             if request.POST.get("action") == "next":
                 return redirect(
                     "applications:step", pk=application.pk, step=_next_step(_steps(application), "attachments")
@@ -187,6 +192,7 @@ def _attachments_step(request: HttpRequest, application: Application) -> HttpRes
         "kinds": kinds,
         "error_items": error_items,
         "upload_limit_mb": settings.FILE_UPLOAD_MAX_BYTES // (1024 * 1024),
+        "upload_max_bytes": settings.FILE_UPLOAD_MAX_BYTES,
     }
 
 
