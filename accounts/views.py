@@ -4,8 +4,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -22,6 +23,32 @@ def apply_service_errors(form: Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def next_url_after_save(request: HttpRequest) -> str:
+    """Where the clerk was going when the page saved the form first (a step tab, 上一步, a menu link): the POSTed
+    ``next_url`` when it is an address of this site, else ""."""
+    url = request.POST.get("next_url", "")
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return ""
+
+
+@require_POST
+def keep_alive(request: HttpRequest) -> JsonResponse:
+    """Extend the signed-in session (the page's 「继续办理」 before the inactivity timeout); say how long it now lasts.
+
+    The session's age restarts with every request (SESSION_SAVE_EVERY_REQUEST); this one marks it modified too.
+    Signed out: 401 with the error body, so that the page can say the session has ended.
+    """
+    if not request.user.is_authenticated:
+        return JsonResponse(
+            {"code": "not_authenticated", "detail": _("登录已超时，请重新登录"), "fields": {}}, status=401
+        )
+    request.session.modified = True
+    return JsonResponse({"expires_in": request.session.get_expiry_age()})
 
 
 @login_required
@@ -87,7 +114,7 @@ def organisation_detail(request: HttpRequest) -> HttpResponse:
             apply_service_errors(form, error)
         else:
             messages.success(request, _("单位信息已保存。"))
-            return redirect("accounts:organisation")
+            return redirect(next_url_after_save(request) or "accounts:organisation")
     return render(
         request,
         "accounts/organisation_detail.html",

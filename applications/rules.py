@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from applications.error_codes import ApplicationErrorCode
 from programs.rules import REASON_ALREADY_FUNDED, REASON_CLAIM_MISSING, REASON_YEARLY_CAP_REACHED, UnitResult
@@ -16,6 +17,9 @@ from programs.rules import REASON_ALREADY_FUNDED, REASON_CLAIM_MISSING, REASON_Y
 WINDOW_NONE = "none"
 WINDOW_PREVIOUS_YEAR = "previous_year"
 WINDOW_LAST_YEARS = "last_years"
+
+# The three declarations (申报承诺) in the order of ``EligibilityFacts.declarations``.
+DECLARATION_NAMES = (_lazy("真实性承诺"), _lazy("不多头申报承诺"), _lazy("接受折算调整"))
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,19 @@ def evidence_in_window(issued_on: date, *, window: str, years: int, call_year: i
     return True
 
 
+def allowed_dates_text(*, window: str, years: int, call_year: int, today: date) -> str:
+    """The dates a program's window accepts, as the applicant reads them (E5's message, the units step's help).
+
+    P10-1：荣誉须为上一年度取得；P9-2：计量技术文件须为近3年内正式发布。No date after today in any window.
+    """
+    today_text = _("%(y)s年%(m)s月%(d)s日") % {"y": today.year, "m": today.month, "d": today.day}
+    if window == WINDOW_PREVIOUS_YEAR:
+        return _("%(y)s年1月1日至%(y)s年12月31日") % {"y": call_year - 1}
+    if window == WINDOW_LAST_YEARS:
+        return _("%(y)s年1月1日至今天（%(today)s）") % {"y": call_year - years, "today": today_text}
+    return _("今天（%(today)s）及以前") % {"today": today_text}
+
+
 def check_eligibility(facts: EligibilityFacts) -> list[Check]:
     """Run E1–E9 plus the materials (M1) and units (U1) checks; every check is returned, passed or not."""
     checks: list[Check] = []
@@ -164,12 +181,21 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
     ]
     undated = [u.label for u in facts.units if u.issued_on is None and facts.evidence_window != WINDOW_NONE]
     ok = not outside and not undated
+    allowed = allowed_dates_text(
+        window=facts.evidence_window, years=facts.evidence_years, call_year=facts.call_year, today=facts.today
+    )
     if ok:
         message = _("证明材料时间符合要求")
     elif outside:
-        message = _("以下事项的取得/发布日期不在本项目要求的时间范围内：%(u)s") % {"u": "、".join(outside)}
+        message = _("以下事项的取得/发布日期不在本项目要求的时间范围内：%(u)s。本项目接受%(allowed)s的日期") % {
+            "u": "、".join(outside),
+            "allowed": allowed,
+        }
     else:
-        message = _("请填写以下事项的取得/发布日期：%(u)s") % {"u": "、".join(undated)}
+        message = _("请填写以下事项的取得/发布日期：%(u)s（本项目接受%(allowed)s的日期）") % {
+            "u": "、".join(undated),
+            "allowed": allowed,
+        }
     checks.append(Check("E5", ApplicationErrorCode.EVIDENCE_OUT_OF_WINDOW, _("证明材料时间"), ok, message))
 
     # E6 数量上限与同一事项只资助一次
@@ -198,15 +224,16 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
         message = _("不在申报时间内，系统不再受理提交")
     checks.append(Check("E7", ApplicationErrorCode.CALL_CLOSED, _("申报时间"), ok, message))
 
-    # E8 承诺
+    # E8 承诺: the message names only the declarations still unticked.
     ok = all(facts.declarations)
+    missing = [str(name) for name, given in zip(DECLARATION_NAMES, facts.declarations, strict=True) if not given]
     checks.append(
         Check(
             "E8",
             ApplicationErrorCode.DECLARATIONS_MISSING,
             _("申报承诺"),
             ok,
-            _("已确认全部承诺") if ok else _("请勾选真实性承诺、不多头申报承诺和接受折算调整"),
+            _("已确认全部承诺") if ok else _("请勾选：%(d)s") % {"d": "、".join(missing)},
         )
     )
 

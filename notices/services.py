@@ -75,6 +75,8 @@ def award_facts(application: Application) -> dict[str, Any]:
         "awarded_on": awarded_at.date().isoformat(),
         "awarded_at": awarded_at.isoformat(),
         "bureau": str(settings.BUREAU_NAME),
+        # 「公示期内无异议」 only when none was filed; a dismissed objection is said as 异议不成立.
+        "objection_dismissed": bool(confirm and (confirm.data or {}).get("objection_dismissed")),
     }
 
 

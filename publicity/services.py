@@ -265,6 +265,7 @@ def _close_notice(notice_id: int, today: date) -> dict[str, int]:
         return counts
     objections = list(notice.objections.values_list("entry_id", "status"))
     notice_open = any(entry_id is None and status == ObjectionStatus.OPEN for entry_id, status in objections)
+    notice_wide = [status for entry_id, status in objections if entry_id is None]
     by_entry: dict[int, list[str]] = {}
     for entry_id, status in objections:
         if entry_id is not None:
@@ -276,7 +277,14 @@ def _close_notice(notice_id: int, today: date) -> dict[str, int]:
             notice_has_open_objection=notice_open,
         )
         if outcome == rules.Outcome.CONFIRM:
-            awarded = confirm_application(application=entry.application, actor=None, comment=_("公示期满无异议"))
+            # An objection to this entry or to the whole notice that was dismissed (异议不成立) is said as such.
+            dismissed = ObjectionStatus.DISMISSED in [*by_entry.get(entry.pk, ()), *notice_wide]
+            awarded = confirm_application(
+                application=entry.application,
+                actor=None,
+                comment=_("公示期满，异议经核查不成立") if dismissed else _("公示期满无异议"),
+                objection_dismissed=dismissed,
+            )
             # The next stage: the award notice is rendered in a background job once this transaction commits.
             on_awarded(awarded)
             counts["confirmed"] += 1

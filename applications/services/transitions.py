@@ -112,7 +112,7 @@ def _finish(
 
 
 def _simple_transition(
-    application: Application, actor: User | None, name: str, comment: str = "", **kwargs: Any
+    application: Application, actor: User | None, name: str, comment: str = "", data: dict | None = None, **kwargs: Any
 ) -> Application:
     step = workflow.step(name)
     application = locked(application)
@@ -124,7 +124,9 @@ def _simple_transition(
         fields = {"return_reason", "return_due_on"}
     elif workflow.Param.REASON in step.params:
         fields.add("decision_reason")
-    return _finish(application, actor=actor, name=name, from_state=from_state, comment=comment, update_fields=fields)
+    return _finish(
+        application, actor=actor, name=name, from_state=from_state, comment=comment, update_fields=fields, data=data
+    )
 
 
 @transaction.atomic
@@ -246,13 +248,19 @@ def publish_application(*, application: Application, actor: User, comment: str =
 
 
 @transaction.atomic
-def confirm_application(*, application: Application, actor: User | None = None, comment: str = "") -> Application:
+def confirm_application(
+    *, application: Application, actor: User | None = None, comment: str = "", objection_dismissed: bool = False
+) -> Application:
     """Confirm the award after a publicity period without an open or upheld objection.
+
+    ``objection_dismissed``: an objection was filed and found groundless (异议不成立); the event's data keeps it, so
+    that the award notice says so instead of 「公示期内无异议」.
 
     Stage-driven: only the publicity close job (``publicity.services.close_ended_notices``), which then asks
     ``notices`` for the award notice.
     """
-    return _simple_transition(application, actor, "confirm", comment)
+    data = {"objection_dismissed": True} if objection_dismissed else None
+    return _simple_transition(application, actor, "confirm", comment, data=data)
 
 
 @transaction.atomic

@@ -5,18 +5,20 @@ Names keep their leading underscore: they are for the modules of this package on
 """
 
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.http import Http404, HttpRequest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership
-from applications import selectors, services
+from applications import rules, selectors, services
 from applications.error_codes import ApplicationErrorCode
 from applications.models import Application, Attachment
-from programs.models import FieldType
+from programs.models import AmountRule, FieldType
 
 OTHER_KIND = "other"
 
@@ -126,17 +128,49 @@ def _attachment_kinds(application: Application) -> list[dict[str, Any]]:
     return kinds
 
 
+def _row_problems(application: Application, unit: Any, today: Any) -> list[str]:
+    """What the submit check (U1, E5) refuses in this one row: the row counts 0 on the page while any holds."""
+    program = application.program
+    problems = []
+    if program.funded_once and not unit.key:
+        problems.append(_("未填写%(key)s") % {"key": program.unit_key_label or _("编号")})
+    if program.amount_rule == AmountRule.PER_TIER and not unit.tier_id:
+        problems.append(_("未选择档次"))
+    window, years, year = program.evidence_window, program.evidence_years, application.call.year
+    if unit.issued_on is None:
+        if window != rules.WINDOW_NONE:
+            problems.append(_("未填写取得/发布日期"))
+    elif not rules.evidence_in_window(unit.issued_on, window=window, years=years, call_year=year, today=today):
+        allowed = rules.allowed_dates_text(window=window, years=years, call_year=year, today=today)
+        problems.append(_("日期不在要求范围内（应为%(allowed)s）") % {"allowed": allowed})
+    return problems
+
+
 def _unit_rows(application: Application, assessment: services.Assessment | None) -> list[dict[str, Any]]:
-    """Each unit with what it counts now (live while editable, as stored once submitted) and why not in full."""
+    """Each unit with what it counts now (live while editable, as stored once submitted) and why not in full.
+
+    While the application is assessed live, a row the submit check would refuse (no certificate number, a date out
+    of the window) counts 0 here with the reason, so that 计入金额 and the estimate agree with what submit accepts.
+    """
     units = sorted(application.units.all(), key=lambda u: (u.position, u.pk))
-    if assessment is not None and len(assessment.unit_results) == len(units):
+    live = assessment is not None and len(assessment.unit_results) == len(units)
+    if live:
         results = [(r.counted_amount, r.reason) for r in assessment.unit_results]
     else:
         results = [(u.counted_amount, u.reason) for u in units]
-    return [
-        {"unit": unit, "counted_amount": counted, "reason": reason}
-        for unit, (counted, reason) in zip(units, results, strict=True)
-    ]
+    today = timezone.localdate()
+    rows = []
+    for unit, (counted, reason) in zip(units, results, strict=True):
+        problems = _row_problems(application, unit, today) if live else []
+        if problems:
+            counted, reason = Decimal("0.00"), "；".join([*problems, *([reason] if reason else [])])
+        rows.append({"unit": unit, "counted_amount": counted, "reason": reason, "problems": problems})
+    return rows
+
+
+def _estimate(unit_rows: list[dict[str, Any]]) -> Decimal:
+    """The standard amount the page shows: the sum of what each row counts as shown (rows counting 0 add 0)."""
+    return sum((row["counted_amount"] or Decimal("0.00") for row in unit_rows), Decimal("0.00"))
 
 
 def _form_data_rows(application: Application) -> list[tuple[str, str, bool]]:

@@ -19,13 +19,14 @@ from applications.views.common import (
     _attachment_kinds,
     _checks,
     _error_item,
+    _estimate,
     _fix_url,
     _form_data_rows,
     _own_application,
     _own_attachment,
     _unit_rows,
 )
-from applications.views.steps import _render_step
+from applications.views.steps import submit_errors_key
 from core.exceptions import Conflict
 from core.uploads import download_response
 
@@ -69,6 +70,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything the applicant gave, where it stands, what happened and what they can do now."""
     application = _own_application(request, pk, detail=True)
     assessment = services.assess(application) if application.is_editable else None
+    unit_rows = _unit_rows(application, assessment)
     transitions = [
         name for name in services.available_transitions(application, request.user) if name in workflow.APPLICANT_STEPS
     ]
@@ -80,7 +82,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "program": application.program,
             "assessment": assessment,
             "checks": _checks(application, assessment) if assessment else [],
-            "unit_rows": _unit_rows(application, assessment),
+            "unit_rows": unit_rows,
+            "estimate": _estimate(unit_rows) if assessment else application.standard_amount,
             "form_data_rows": _form_data_rows(application),
             "attachment_kinds": _attachment_kinds(application),
             "timeline": _timeline(application),
@@ -111,7 +114,10 @@ def transition(request: HttpRequest, pk: int, name: str) -> HttpResponse:
                 _error_item(e.messages[0], "") | {"fix_url": _fix_url(application, FIX_BY_ERROR_CODE.get(e.code))}
                 for e in (error.error_list if not hasattr(error, "error_dict") else [error])
             ]
-            return _render_step(request, application, "review", {"submit_errors": items})
+            # Back to the review page with every reason (post/redirect/get): the address stays the application's,
+            # so a reload does not post again and the clerk is not left on /transitions/submit/.
+            request.session[submit_errors_key(application.pk)] = items
+            return redirect("applications:step", pk=application.pk, step="review")
         messages.error(request, "；".join(error.messages))
     except Conflict as conflict:
         messages.error(request, conflict.message)

@@ -12,9 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from accounts.views import apply_service_errors
+from accounts.views import apply_service_errors, next_url_after_save
 from applications import services
-from applications.error_codes import ApplicationErrorCode
 from applications.forms import (
     DeclarationsForm,
     ProgramFieldsForm,
@@ -31,12 +30,14 @@ from applications.views.common import (
     _attachment_kinds,
     _checks,
     _error_item,
+    _estimate,
     _form_data_rows,
     _own_application,
     _posted,
     _unit_rows,
 )
 from core.exceptions import Conflict
+from programs.rules import REASON_CLAIM_MISSING
 
 # --- The step-by-step form -------------------------------------------------------------------
 
@@ -66,6 +67,9 @@ def _saved(request: HttpRequest, application: Application, step: str) -> HttpRes
     if request.POST.get("action") == "next":
         return redirect("applications:step", pk=application.pk, step=_next_step(steps, step))
     messages.success(request, _("已保存。"))
+    next_url = next_url_after_save(request)
+    if next_url:  # saved on the way to a step tab, 上一步 or a menu link: on to where the clerk was going
+        return redirect(next_url)
     return redirect("applications:step", pk=application.pk, step=step)
 
 
@@ -169,6 +173,8 @@ def _attachments_step(request: HttpRequest, application: Application) -> HttpRes
         if uploaded:
             messages.success(request, _("已上传：%(files)s") % {"files": "、".join(uploaded)})
         if not errors:
+            if next_url_after_save(request):
+                return redirect(next_url_after_save(request))
             if request.POST.get("action") == "next":
                 return redirect(
                     "applications:step", pk=application.pk, step=_next_step(_steps(application), "attachments")
@@ -186,6 +192,7 @@ def _attachments_step(request: HttpRequest, application: Application) -> HttpRes
         "kinds": kinds,
         "error_items": error_items,
         "upload_limit_mb": settings.FILE_UPLOAD_MAX_BYTES // (1024 * 1024),
+        "upload_max_bytes": settings.FILE_UPLOAD_MAX_BYTES,
     }
 
 
@@ -208,8 +215,14 @@ def _declarations_step(request: HttpRequest, application: Application) -> HttpRe
     return {"form": form, "error_items": _form_error_items(form) if form.is_bound else []}
 
 
+def submit_errors_key(pk: int) -> str:
+    """Where a refused submission leaves its reasons for the review page it redirects to."""
+    return f"applications:submit_errors:{pk}"
+
+
 def _review_step(request: HttpRequest, application: Application) -> HttpResponse | dict[str, Any]:
-    return {}
+    submit_errors = request.session.pop(submit_errors_key(application.pk), None) if request.method == "GET" else None
+    return {"submit_errors": submit_errors} if submit_errors else {}
 
 
 STEP_HANDLERS = {
@@ -234,20 +247,24 @@ def _render_step(
     assessment = services.assess(application)
     steps = _steps(application)
     names = [s.name for s in steps]
-    passed = {c.code: c.passed for c in assessment.checks}
-    codes = ApplicationErrorCode
+    passed = {c.number: c.passed for c in assessment.checks}
+    unit_rows = _unit_rows(application, assessment)
     done = {
-        # ✓ only when nothing on the step is wrong: every unit complete (U1) and dated within the window (E5).
-        "units": bool(assessment.unit_results) and passed[codes.INCOMPLETE] and passed[codes.EVIDENCE_OUT_OF_WINDOW],
+        # ✓ only when the rows pass what submit checks of them: each complete (number, tier, claimed cost), dated
+        # within the window (E5) and within the caps (E6); a row with a problem shows it and counts 0.
+        "units": bool(unit_rows)
+        and not any(row["problems"] for row in unit_rows)
+        and not any(r.reason_code == REASON_CLAIM_MISSING for r in assessment.unit_results)
+        and passed["E5"]
+        and passed["E6"],
         "fields": not _missing_form_fields(application),
         "targets": bool(application.targets.all()),
-        "attachments": passed[codes.ATTACHMENT_MISSING],
-        "declarations": passed[codes.DECLARATIONS_MISSING],
+        "attachments": passed["M1"],
+        "declarations": passed["E8"],
         "review": False,
     }
     index = names.index(step)
     checks = _checks(application, assessment)
-    unit_rows = _unit_rows(application, assessment)
     formset = context.get("formset")
     if step == "units" and formset is not None and not formset.is_bound:
         for form, row in zip(formset.forms, unit_rows, strict=False):
@@ -272,6 +289,7 @@ def _render_step(
             "checks": checks,
             "failed_checks": [c for c in checks if not c["check"].passed],
             "unit_rows": unit_rows,
+            "estimate": _estimate(unit_rows),
             "form_data_rows": _form_data_rows(application),
             "attachment_kinds": _attachment_kinds(application),
             "zero_units": [r for r in unit_rows if not r["counted_amount"]],

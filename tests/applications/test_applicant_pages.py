@@ -326,10 +326,12 @@ def test_a_file_that_is_not_a_pdf_or_image_is_refused_beside_its_kind(owner_clie
 
 def test_submitting_with_failed_checks_shows_every_reason_on_the_review_page(owner_client, certificate_draft):
     response = owner_client.post(
-        reverse("applications:transition", kwargs={"pk": certificate_draft.pk, "name": "submit"})
+        reverse("applications:transition", kwargs={"pk": certificate_draft.pk, "name": "submit"}), follow=True
     )
 
     html = response.content.decode()
+    # Back on the application's review page (not left on /transitions/submit/), the reasons at the top.
+    assert response.redirect_chain == [(step_url(certificate_draft, "review"), 302)]
     assert response.status_code == 200
     summary = error_summary(html)
     assert "未能提交，请先处理以下问题：" in summary
