@@ -61,7 +61,7 @@ class OrganisationRegistrationForm(forms.ModelForm):
         self.fields["uscc"].widget.attrs.update(
             {"autocomplete": "off", "spellcheck": "false", "maxlength": 18, "style": "text-transform:uppercase"}
         )
-        for name in ("bank_name", "bank_account_number", "bank_account_name"):
+        for name in ("bank_name", "bank_account_number", "bank_account_name", "bank_cnaps"):
             self.fields[name].help_text = (self.fields[name].help_text or "") + str(_("（可稍后在单位信息中补充）"))
 
     def validate_unique(self) -> None:
