@@ -74,7 +74,7 @@ class OrganisationAdmin(SimpleHistoryAdmin):
         (_("登记信息"), {"fields": REGISTRATION_FIELDS}),
         (_("基本信息"), {"fields": ("name", "district", "registered_address")}),
         (_("联系人"), {"fields": ("legal_representative", "contact_person", "contact_phone", "contact_email")}),
-        (_("收款账户"), {"fields": ("bank_name", "bank_account_number", "bank_account_name")}),
+        (_("收款账户"), {"fields": ("bank_name", "bank_account_number", "bank_account_name", "bank_cnaps")}),
         (_("时间"), {"fields": ("created_at", "updated_at")}),
     )
 

@@ -16,6 +16,7 @@ class AccountErrorCode(StrEnum):
     # The profile
     PHONE_INVALID = "phone_invalid"
     BANK_ACCOUNT_INVALID = "bank_account_invalid"
+    CNAPS_INVALID = "cnaps_invalid"  # 开户行联行号 not 12 digits
     ACCOUNT_NAME_MISMATCH = "account_name_mismatch"
     # Memberships and invitations
     ALREADY_MEMBER = "already_member"

@@ -89,7 +89,7 @@ class OrganisationRegistrationForm(OrganisationInputMixin, forms.ModelForm):
         self.fields["uscc"].widget.attrs.update(
             {"autocomplete": "off", "spellcheck": "false", "maxlength": 18, "style": "text-transform:uppercase"}
         )
-        for name in ("bank_name", "bank_account_number", "bank_account_name"):
+        for name in ("bank_name", "bank_account_number", "bank_account_name", "bank_cnaps"):
             self.fields[name].help_text = (self.fields[name].help_text or "") + str(_("（可稍后在单位信息中补充）"))
         # The browser's date picker offers no day after today (the service refuses one too).
         self.fields["founded_on"].widget.attrs["max"] = timezone.localdate().isoformat()

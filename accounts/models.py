@@ -16,7 +16,7 @@ from knox.settings import CONSTANTS
 from simple_history.models import HistoricalRecords
 
 from accounts.error_codes import AccountErrorCode
-from accounts.rules import validate_uscc
+from accounts.rules import validate_cnaps, validate_uscc
 
 
 class UserManager(BaseUserManager["User"]):
@@ -153,6 +153,13 @@ class Organisation(models.Model):
     )
     bank_account_name = models.CharField(
         _("账户名称"), max_length=200, blank=True, help_text=_("必须与单位名称完全一致，否则无法拨付。")
+    )
+    bank_cnaps = models.CharField(
+        _("开户行联行号"),
+        max_length=12,
+        blank=True,
+        validators=[validate_cnaps],
+        help_text=_("12位数字，即开户行的大额支付系统行号，可向开户行查询。"),
     )
     created_at = models.DateTimeField(_("注册时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)

@@ -1,5 +1,6 @@
 """Pure rules about accounts: the 统一社会信用代码 (USCC) of GB 32100-2015, and the staff second factor."""
 
+import re
 import unicodedata
 from enum import StrEnum
 
@@ -131,3 +132,19 @@ def staff_second_factor_step(
     if not has_authenticator:
         return SecondFactorStep.ACTIVATE
     return SecondFactorStep.VERIFY
+
+
+CNAPS_RE = re.compile(r"^[0-9]{12}$")
+
+
+def validate_cnaps(code: str) -> str:
+    """Check a 开户行联行号 (CNAPS bank code, 大额支付系统行号): 12 digits, of which the first three (行别代码) and
+    the next four (城市代码) cannot be all zeros. Return it without surrounding spaces; raise ValidationError
+    "cnaps_invalid" otherwise. An empty value passes (the field is optional until the organisation is paid)."""
+    code = (code or "").strip()
+    if code and (not CNAPS_RE.match(code) or code[:3] == "000" or code[3:7] == "0000"):
+        raise ValidationError(
+            _("开户行联行号应为12位数字（可向开户行查询，或见开户许可证、银行回单），例如 104584000003"),
+            code=AccountErrorCode.CNAPS_INVALID,
+        )
+    return code

@@ -34,6 +34,7 @@ ORGANISATION_EDITABLE_FIELDS = (
     "bank_name",
     "bank_account_number",
     "bank_account_name",
+    "bank_cnaps",
 )
 
 

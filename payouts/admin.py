@@ -9,17 +9,19 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.http import content_disposition_header
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import Conflict
 from core.templatetags.portal_tags import yuan
 from payouts import services
-from payouts.api import CONTENT_TYPES
+from payouts.api import file_response
+from payouts.exports import purpose_limit
 from payouts.models import LineStatus, PayoutBatch, PayoutEvent, PayoutLine
 from payouts.selectors import account_shown_to, may_pay, may_view_payouts
 from programs.models import Call, Program
@@ -49,28 +51,22 @@ class LineResultForm(forms.Form):
     reason = forms.CharField(label=_("失败原因"), required=False)
 
 
+IMPORT_REPORT_ROWS = 500  # rows recorded without a problem listed on the report (all problems always are)
+
+
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("银行结果文件（CSV 或 XLSX）"))
 
 
 class LineInline(admin.TabularInline):
+    """The lines, in seven columns that fit 1366 px: payee and USCC, bank with its 联行号 and account, one result."""
+
     model = PayoutLine
     extra = 0
     can_delete = False
-    fields = (
-        "position",
-        "reference",
-        "payee_name",
-        "payee_uscc",
-        "bank_name",
-        "account",
-        "amount_shown",
-        "status",
-        "voucher_no",
-        "paid_on",
-        "failure_reason",
-    )
+    fields = ("position", "reference", "payee", "bank", "amount_shown", "status", "result")
     readonly_fields = fields
+    classes = ("payout-lines",)
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).order_by("position")
@@ -79,9 +75,24 @@ class LineInline(admin.TabularInline):
     def amount_shown(self, line: PayoutLine) -> str:
         return yuan(line.amount)
 
-    @admin.display(description=_("银行账号"))
-    def account(self, line: PayoutLine) -> str:
-        return account_shown_to(self.request_user, line)
+    @admin.display(description=_("收款户名 / 统一社会信用代码"))
+    def payee(self, line: PayoutLine) -> str:
+        return format_html('{}<br><span class="payout-muted">{}</span>', line.bank_account_name, line.payee_uscc)
+
+    @admin.display(description=_("开户行 / 联行号 / 收款账号"))
+    def bank(self, line: PayoutLine) -> str:
+        return format_html(
+            '{}<br><span class="payout-muted">{} {}</span>',
+            line.bank_name,
+            line.bank_cnaps or _("（联行号未填）"),
+            account_shown_to(self.request_user, line),
+        )
+
+    @admin.display(description=_("凭证号 / 到账日期 / 失败原因"))
+    def result(self, line: PayoutLine) -> str:
+        if line.status == LineStatus.PAID:
+            return f"{line.voucher_no}，{line.paid_on.isoformat() if line.paid_on else ''}"
+        return line.failure_reason or "—"
 
     def get_formset(self, request: HttpRequest, obj: object = None, **kwargs: object):
         self.request_user = request.user
@@ -97,13 +108,7 @@ class LineInline(admin.TabularInline):
         return False
 
 
-OUTCOME_LABELS = {
-    "paid": _("到账"),
-    "failed": _("失败"),
-    "unchanged": _("未变"),
-    "unknown_reference": _("编号不在本批次"),
-    "error": _("有误"),
-}
+OUTCOME_LABELS = {result.value: result.label for result in services.RowResult}
 
 
 def event_summary(event: PayoutEvent) -> str:
@@ -164,8 +169,8 @@ class PayoutBatchAdmin(admin.ModelAdmin):
         "__str__",
         "call",
         "status",
-        "line_count",
-        "total_amount",
+        "count_shown",
+        "total_shown",
         "created_by",
         "approved_by",
         "approved_at",
@@ -182,12 +187,27 @@ class PayoutBatchAdmin(admin.ModelAdmin):
         "created_at",
         "approved_by",
         "approved_at",
-        "total_amount",
-        "line_count",
+        "total_shown",
+        "count_shown",
         "checksum",
     )
+    fields = readonly_fields  # without it the admin also shows the raw model fields (total_amount as 312000.00)
     inlines = (LineInline, EventInline)
     change_form_template = "admin/payouts/payoutbatch/change_form.html"
+
+    def get_queryset(self, request: HttpRequest):
+        # The figures of every state from the lines themselves (one grouped query for the whole list).
+        return super().get_queryset(request).annotate(lines_total=Sum("lines__amount"), lines_count=Count("lines"))
+
+    @admin.display(description=_("合计金额"))
+    def total_shown(self, batch: PayoutBatch) -> str:
+        total = getattr(batch, "lines_total", None)
+        return yuan(total if total is not None else batch.total_amount)
+
+    @admin.display(description=_("笔数"))
+    def count_shown(self, batch: PayoutBatch) -> str:
+        count = getattr(batch, "lines_count", None)
+        return _("%(n)s笔") % {"n": count if count is not None else batch.line_count}
 
     def has_view_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return may_view_payouts(request.user)
@@ -260,6 +280,9 @@ class PayoutBatchAdmin(admin.ModelAdmin):
                 pending_lines=batch.lines.filter(status=LineStatus.PENDING).order_by("position")[:200],
                 line_form=LineResultForm(),
                 progress=services.batch_progress(batch),
+                line_total=batch.lines_total or batch.total_amount,
+                line_count=batch.lines_count,
+                purpose_limit=purpose_limit(),
             )
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
@@ -278,13 +301,14 @@ class PayoutBatchAdmin(admin.ModelAdmin):
     def export_view(self, request: HttpRequest, pk: int, fmt: str) -> HttpResponse:
         batch = self._finance_batch(request, pk)
         try:
-            filename, content = services.export_batch(batch=batch, fmt=fmt, actor=request.user)
-        except (ValidationError, Conflict) as error:
-            self.message_user(request, getattr(error, "message", str(error)), messages.ERROR)
+            filename, content = services.stream_batch(batch=batch, fmt=fmt, actor=request.user)
+        except ValidationError as error:
+            self.message_user(request, "；".join(error.messages), messages.ERROR)
             return self._back(pk)
-        response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-        response["Content-Disposition"] = content_disposition_header(True, filename)
-        return response
+        except Conflict as error:
+            self.message_user(request, error.message, messages.ERROR)
+            return self._back(pk)
+        return file_response(filename, content, fmt)
 
     def results_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         batch = self._finance_batch(request, pk)
@@ -293,11 +317,7 @@ class PayoutBatchAdmin(admin.ModelAdmin):
         try:
             if request.FILES.get("file"):
                 outcomes = services.import_bank_results(batch=batch, actor=request.user, file=request.FILES["file"])
-                for outcome in outcomes:
-                    level = messages.ERROR if outcome.outcome in ("error", "unknown_reference") else messages.INFO
-                    self.message_user(
-                        request, f"第{outcome.row}行 {outcome.reference}：{outcome.outcome} {outcome.detail}", level
-                    )
+                return self._import_report(request, batch, outcomes)
             else:
                 form = LineResultForm(request.POST)
                 if not form.is_valid():
@@ -312,3 +332,25 @@ class PayoutBatchAdmin(admin.ModelAdmin):
         except Conflict as error:
             self.message_user(request, error.message, messages.ERROR)
         return self._back(pk)
+
+    def _import_report(self, request: HttpRequest, batch: PayoutBatch, outcomes: list) -> HttpResponse:
+        """The import's answer: counts per result, then every row to look at, then the rows recorded."""
+        counts = dict.fromkeys(services.RowResult, 0)
+        for outcome in outcomes:
+            counts[services.RowResult(outcome.outcome)] += 1
+        problems = [o for o in outcomes if o.is_problem]
+        others = [o for o in outcomes if not o.is_problem]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("银行结果导入报告"),
+            "opts": self.model._meta,
+            "original": batch,
+            "batch": batch,
+            "counts": [(result.label, counts[result], result.value) for result in services.RowResult],
+            "problems": problems,
+            "others": others[:IMPORT_REPORT_ROWS],
+            "others_hidden": max(len(others) - IMPORT_REPORT_ROWS, 0),
+            "rows": len(outcomes),
+            "progress": services.batch_progress(batch),
+        }
+        return TemplateResponse(request, "admin/payouts/payoutbatch/import_report.html", context)

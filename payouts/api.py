@@ -4,10 +4,11 @@ Other staff roles (intake, approver, administrator) may read batches with the ac
 403 on the list and 404 on a batch.
 """
 
+from collections.abc import Iterator
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -30,10 +31,20 @@ from programs.models import Call, Program
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
+    "results": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
 # Row ids are 64-bit (BigAutoField): a larger number is a 400, not an overflow in the database driver.
 ROW_ID_MAX = 2**63 - 1
+
+
+def file_response(filename: str, content: Iterator[bytes], fmt: str) -> StreamingHttpResponse:
+    """Stream an export to the browser (the CSV row by row), as a download with its Chinese name; never cached."""
+    response = StreamingHttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 class PayoutLineSerializer(serializers.ModelSerializer):
@@ -153,7 +164,8 @@ class ResultRowSerializer(serializers.Serializer):
     reference = serializers.CharField(allow_blank=True)
     status = serializers.CharField(required=False)
     changed = serializers.BooleanField(required=False)
-    outcome = serializers.CharField(required=False)
+    outcome = serializers.CharField(required=False, help_text="paid、failed、unchanged、unknown_reference 或 error")
+    result = serializers.CharField(required=False, help_text="结果（中文）：已到账、拨付失败、编号不在本批次……")
     code = serializers.CharField(required=False, allow_blank=True)
     detail = serializers.CharField(required=False, allow_blank=True)
 
@@ -253,18 +265,22 @@ class ExportBatchView(APIView):
 
     @extend_schema(
         tags=["资金拨付"],
-        parameters=[OpenApiParameter("format", str, enum=["xlsx", "csv"])],
+        parameters=[
+            OpenApiParameter(
+                "format",
+                str,
+                enum=["xlsx", "csv", "results"],
+                description="xlsx：拨付清单；csv：银行代发文件；results：银行结果文件模板",
+            )
+        ],
         responses={(200, "application/octet-stream"): bytes, **error_responses(400, 403, 404, 409)},
     )
-    def get(self, request: Request, pk: int) -> HttpResponse:
+    def get(self, request: Request, pk: int) -> StreamingHttpResponse:
         batch = get_batch(request.user, pk)
         _require_finance(request)
         fmt = request.query_params.get("format", "xlsx")
-        filename, content = services.export_batch(batch=batch, fmt=fmt, actor=request.user)
-        response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
-        response["Content-Disposition"] = content_disposition_header(True, filename)
-        response["Cache-Control"] = "no-store"
-        return response
+        filename, content = services.stream_batch(batch=batch, fmt=fmt, actor=request.user)
+        return file_response(filename, content, fmt)
 
 
 class BatchResultsView(APIView):
@@ -283,7 +299,14 @@ class BatchResultsView(APIView):
         if body.validated_data.get("file"):
             outcomes = services.import_bank_results(batch=batch, actor=request.user, file=body.validated_data["file"])
             rows = [
-                {"row": o.row, "reference": o.reference, "outcome": o.outcome, "code": o.code, "detail": o.detail}
+                {
+                    "row": o.row,
+                    "reference": o.reference,
+                    "outcome": o.outcome,
+                    "result": o.label,
+                    "code": o.code,
+                    "detail": o.detail,
+                }
                 for o in outcomes
             ]
             return Response({"rows": rows})

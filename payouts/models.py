@@ -51,6 +51,7 @@ class PayoutBatch(models.Model):
         verbose_name=_("复核人"),
     )
     approved_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
+    # Set from the lines when the batch is built and fixed again at approval (the lines of a draft only change then).
     total_amount = models.DecimalField(_("合计金额（元）"), max_digits=16, decimal_places=2, default=0)
     line_count = models.PositiveIntegerField(_("笔数"), default=0)
     checksum = models.CharField(_("明细校验值（SHA-256）"), max_length=64, blank=True)
@@ -98,6 +99,7 @@ class PayoutLine(models.Model):
     bank_name = models.CharField(_("开户银行"), max_length=100)
     bank_account_number = models.CharField(_("银行账号"), max_length=30)
     bank_account_name = models.CharField(_("账户名称"), max_length=200)
+    bank_cnaps = models.CharField(_("开户行联行号"), max_length=12, blank=True)
     program_name = models.CharField(_("项目名称"), max_length=200)
     purpose = models.CharField(_("用途"), max_length=300)
     status = models.CharField(_("状态"), max_length=10, choices=LineStatus.choices, default=LineStatus.PENDING)

@@ -49,10 +49,19 @@ def batch_checksum(lines: Iterable[tuple[str, str, str, Decimal]]) -> str:
 def batch_tampered(
     lines: Iterable[tuple[str, str, str, Decimal]], *, checksum: str, line_count: int, total: Decimal
 ) -> bool:
-    """Whether the lines no longer give the checksum, line count and total fixed when the batch was approved."""
-    rows = list(lines)
-    return (
-        batch_checksum(rows) != checksum
-        or len(rows) != line_count
-        or sum((Decimal(row[3]) for row in rows), Decimal("0.00")) != total
-    )
+    """Whether the lines no longer give the checksum, line count and total fixed when the batch was approved.
+
+    Reads the lines once, keeping nothing but the running digest, count and sum (constant memory).
+    """
+    digest, count, amount = hashlib.sha256(), 0, Decimal("0.00")
+    for reference, uscc, account, value in lines:
+        digest.update(f"{reference}|{uscc}|{account}|{Decimal(value):.2f}\n".encode())
+        count += 1
+        amount += Decimal(value)
+    return digest.hexdigest() != checksum or count != line_count or amount != total
+
+
+def bank_purpose(purpose: str, limit: int) -> str:
+    """The 用途 as the bank's 附言 field takes it: spaces squeezed, cut to ``limit`` characters (at least 1)."""
+    text = " ".join((purpose or "").split())
+    return text[: max(limit, 1)]

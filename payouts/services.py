@@ -8,7 +8,7 @@ import io
 import logging
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -165,7 +165,14 @@ def create_batch(
     if not title:
         scope = call.title if call else (program.name if program else first.call.title)
         title = _("%(scope)s 拨付批次 %(day)s") % {"scope": scope, "day": timezone.localdate().isoformat()}
-    batch = PayoutBatch.objects.create(call=call, program=program, title=title, created_by=actor)
+    batch = PayoutBatch.objects.create(
+        call=call,
+        program=program,
+        title=title,
+        created_by=actor,
+        total_amount=sum((a.allocated_amount for a in accepted), Decimal("0.00")),
+        line_count=len(accepted),
+    )
     lines = [
         PayoutLine(
             batch=batch,
@@ -178,6 +185,7 @@ def create_batch(
             bank_name=application.organisation.bank_name,
             bank_account_number=application.organisation.bank_account_number,
             bank_account_name=application.organisation.bank_account_name,
+            bank_cnaps=application.organisation.bank_cnaps,
             program_name=application.program.name,
             purpose=_("%(call)s%(program)s资助资金")
             % {"call": application.call.title, "program": application.program.name},
@@ -236,28 +244,47 @@ def approve_batch(*, batch: PayoutBatch, actor: User) -> PayoutBatch:
     return batch
 
 
-def export_batch(*, batch: PayoutBatch, fmt: str, actor: User | None = None) -> tuple[str, bytes]:
-    """Return (Chinese file name, content) of an approved batch as "xlsx" or "csv"; write an "export" event.
+EXPORT_FORMATS = ("xlsx", "csv", "results")
 
-    Raise Conflict "batch_not_approved" for a draft, ValidationError "format_invalid" for another format.
+
+def stream_batch(*, batch: PayoutBatch, fmt: str, actor: User | None = None) -> tuple[str, Iterator[bytes]]:
+    """Return (Chinese file name, chunks of the content) of an approved batch; write an "export" event.
+
+    ``fmt``: "xlsx" the 拨付清单 for people, "csv" the bank's upload file (streamed row by row), "results" the
+    result-file template pre-filled with the references. Raise Conflict "batch_not_approved" for a draft,
+    "batch_checksum_mismatch" (finance alerted) when the lines no longer match the approval, ValidationError
+    "format_invalid" for another format.
     """
-    from payouts.exports import export_filename, write_csv, write_xlsx
+    from payouts.exports import export_filename, iter_bank_csv, write_result_template, write_xlsx
 
-    if fmt not in ("xlsx", "csv"):
-        raise ValidationError(_("导出格式应为 xlsx 或 csv"), code=PayoutErrorCode.FORMAT_INVALID)
+    if fmt not in EXPORT_FORMATS:
+        raise ValidationError(_("导出格式应为 xlsx、csv 或 results"), code=PayoutErrorCode.FORMAT_INVALID)
     batch = PayoutBatch.objects.get(pk=batch.pk)
     if not batch.is_approved:
         raise Conflict(_("拨付批次复核后才能导出"), code=PayoutErrorCode.BATCH_NOT_APPROVED)
-    rows = batch.lines.order_by("position").values_list("reference", "payee_uscc", "bank_account_number", "amount")
+    rows = (
+        batch.lines.order_by("position")
+        .values_list("reference", "payee_uscc", "bank_account_number", "amount")
+        .iterator(chunk_size=2000)
+    )
     if batch_tampered(rows, checksum=batch.checksum, line_count=batch.line_count, total=batch.total_amount):
         _alert_finance_tampered(batch, actor)
         raise Conflict(
             _("拨付批次%(batch)s的明细与复核时的校验值不符，已停止导出并通知财务人员") % {"batch": batch.pk},
             code=PayoutErrorCode.BATCH_CHECKSUM_MISMATCH,
         )
-    content = write_xlsx(batch) if fmt == "xlsx" else write_csv(batch)
+    if fmt == "csv":
+        content: Iterator[bytes] = iter_bank_csv(batch)
+    else:
+        content = iter([write_xlsx(batch) if fmt == "xlsx" else write_result_template(batch)])
     _event(batch, "export", actor, format=fmt, checksum=batch.checksum)
     return export_filename(batch, fmt), content
+
+
+def export_batch(*, batch: PayoutBatch, fmt: str, actor: User | None = None) -> tuple[str, bytes]:
+    """``stream_batch`` with the content joined into bytes (tests, commands, small batches)."""
+    filename, content = stream_batch(batch=batch, fmt=fmt, actor=actor)
+    return filename, b"".join(content)
 
 
 def _alert_finance_tampered(batch: PayoutBatch, actor: User | None) -> None:

@@ -22,6 +22,8 @@ DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The bank's 附言 field of a payment: the 用途 of the upload file is cut to this many characters.
+PAYOUT_PURPOSE_MAX_LENGTH = env.int("PAYOUT_PURPOSE_MAX_LENGTH", default=20)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

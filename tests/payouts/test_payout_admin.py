@@ -31,7 +31,7 @@ def test_admin_build_and_approve_by_two_officers(make_awarded, roles, finance2):
     assert (batch.status, batch.approved_by) == (BatchStatus.APPROVED, finance2)
     assert batch.lines.get().application == application
     exported = client_for(roles["finance"]).get(f"/admin/payouts/payoutbatch/{batch.pk}/export/csv/")
-    assert exported.content.startswith(b"\xef\xbb\xbf")
+    assert b"".join(exported.streaming_content).startswith(b"\xef\xbb\xbf")
 
 
 def test_admin_shows_intake_masked_account_and_refuses_actions(make_awarded, roles, finance2):

@@ -1,5 +1,6 @@
 """Payout exports (XLSX and CSV) and the payout API: authorization, masking, the whole path over HTTP."""
 
+import csv
 import io
 from decimal import Decimal
 from urllib.parse import unquote
@@ -35,46 +36,98 @@ def client_for(user):
     return client
 
 
-def test_xlsx_export_has_columns_totals_capitals_and_neutralised_cells(batch):
+def test_xlsx_list_has_header_block_columns_totals_capitals_signatures_and_prints_one_page_wide(batch, finance2):
     filename, content = services.export_batch(batch=batch, fmt="xlsx")
 
-    sheet = load_workbook(io.BytesIO(content), read_only=True).active
+    workbook = load_workbook(io.BytesIO(content))
+    sheet = workbook.active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
     assert filename.startswith(f"拨付清单_{batch.pk}_") and filename.endswith(".xlsx")
-    assert tuple(rows[0]) == HEADERS
-    assert rows[0][:9] == [
+    block = {row[0]: row[2] for row in rows[1:7]}
+    assert block["批次编号"] == str(batch.pk)
+    assert block["制单人"].startswith(batch.created_by.get_full_name())
+    assert block["复核人"].startswith(finance2.get_full_name()) and "复核时间" in block["复核人"]
+    assert block["明细校验值（SHA-256）"] == batch.checksum
+    assert block["笔数及合计"] == "共2笔，合计132,000.50元（人民币壹拾叁万贰仟元伍角整）"
+    heading = next(i for i, row in enumerate(rows) if row[0] == "序号")
+    assert tuple(rows[heading]) == HEADERS
+    assert rows[heading][:7] == [
         "序号",
-        "单位名称",
+        "收款户名",
         "统一社会信用代码",
-        "开户银行",
-        "银行账号",
+        "开户行",
+        "开户行联行号",
+        "收款账号",
         "金额（元）",
-        "金额大写",
-        "项目名称",
-        "用途",
     ]
-    lines = rows[1:-1]
+    totals_at = next(i for i, row in enumerate(rows) if row[0] == "合计")
+    lines = rows[heading + 1 : totals_at]
     assert len(lines) == 2
     assert lines[0][1] == '\'=HYPERLINK("x")'
-    assert lines[0][5] == 100000.0
-    assert lines[1][6] == "人民币叁万贰仟元伍角整"
-    totals = rows[-1]
-    assert totals[0] == "合计"
-    assert Decimal(str(totals[5])) == sum(Decimal(str(line[5])) for line in lines) == Decimal("132000.50")
-    assert totals[6] == "人民币壹拾叁万贰仟元伍角整"
+    assert lines[0][6] == 100000.0
+    assert lines[1][7] == "人民币叁万贰仟元伍角整"
+    totals = rows[totals_at]
+    assert Decimal(str(totals[6])) == sum(Decimal(str(line[6])) for line in lines) == Decimal("132000.50")
+    assert totals[7] == "人民币壹拾叁万贰仟元伍角整"
+    signatures = [cell for row in rows[totals_at + 1 :] for cell in row if cell]
+    assert any(str(cell).startswith("制单人（签字）") for cell in signatures)
+    assert any(str(cell).startswith("复核人（签字）") for cell in signatures)
+    assert sheet.page_setup.orientation == "landscape"
+    # one page wide (fitToWidth absent means 1), as many pages down as the lines need
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert (sheet.page_setup.fitToWidth or 1, sheet.page_setup.fitToHeight) == (1, 0)
+    assert sheet.print_title_rows == f"${heading + 1}:${heading + 1}"
     assert PayoutEvent.objects.filter(batch=batch, name="export").count() == 1
 
 
-def test_csv_export_starts_with_bom_and_neutralises(batch):
+def test_bank_file_has_the_banks_columns_short_purpose_and_no_totals_row(batch, settings):
+    settings.PAYOUT_PURPOSE_MAX_LENGTH = 12
+    Organisation.objects.update(bank_cnaps="104584000003")
     filename, content = services.export_batch(batch=batch, fmt="csv")
 
-    assert filename.endswith(".csv")
+    assert filename.startswith(f"银行代发文件_{batch.pk}_") and filename.endswith(".csv")
     assert content.startswith(b"\xef\xbb\xbf")
-    text = content.decode("utf-8-sig").splitlines()
-    assert text[0].split(",")[:3] == ["序号", "单位名称", "统一社会信用代码"]
-    assert text[1].split(",")[1] == '"\'=HYPERLINK(""x"")"'
-    assert text[-1].startswith("合计,共2笔,")
-    assert ",132000.50,人民币壹拾叁万贰仟元伍角整," in text[-1]
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert rows[0] == ["收款户名", "收款账号", "开户行", "开户行联行号", "金额", "用途", "申报编号"]
+    assert len(rows) == 3  # the heading and the two lines: no 合计 row to break a bulk upload
+    assert rows[1][0] == '\'=HYPERLINK("x")'
+    lines = list(batch.lines.order_by("position"))
+    assert [row[6] for row in rows[1:]] == [line.reference for line in lines]
+    assert [row[4] for row in rows[1:]] == ["100000.00", "32000.50"]
+    assert all(len(row[5]) <= 12 for row in rows[1:]) and rows[1][5] == lines[0].purpose[:12]
+    # the 联行号 is the one on file when the batch was built (a snapshot, like the account)
+    assert [row[3] for row in rows[1:]] == [line.bank_cnaps for line in lines]
+
+
+def test_result_template_is_prefilled_with_references_and_imports_back(batch, roles):
+    filename, content = services.export_batch(batch=batch, fmt="results")
+
+    assert filename.startswith(f"银行结果模板_{batch.pk}_")
+    workbook = load_workbook(io.BytesIO(content))
+    sheet = workbook.worksheets[0]
+    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+    references = list(batch.lines.order_by("position").values_list("reference", flat=True))
+    assert rows[0][:4] == ["申报编号", "收款户名", "金额（元）", "状态"]
+    assert [row[0] for row in rows[1:]] == references
+    # the bank fills it in: one paid, one returned
+    sheet["D2"], sheet["E2"], sheet["F2"] = "已到账", "B-1", "2026-05-06"
+    sheet["D3"], sheet["G3"] = "退票", "户名不符"
+    filled = io.BytesIO()
+    workbook.save(filled)
+    filled.seek(0)
+
+    outcomes = services.import_bank_results(batch=batch, actor=roles["finance"], file=filled)
+
+    assert [(o.reference, o.label) for o in outcomes] == [(references[0], "已到账"), (references[1], "拨付失败")]
+
+
+def test_csv_export_is_streamed_over_the_api(batch, roles):
+    response = client_for(roles["finance"]).get(f"/api/v1/payout-batches/{batch.pk}/export/?format=csv")
+
+    assert response.status_code == 200 and response.streaming
+    assert response["Cache-Control"] == "no-store"
+    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("收款户名,收款账号")
 
 
 def test_draft_batch_is_not_exported(make_awarded, roles):
@@ -186,4 +239,7 @@ def test_import_xlsx_result_file_over_api(batch, roles):
     )
 
     assert response.status_code == 200
-    assert [r["outcome"] for r in response.json()["rows"]] == ["paid", "failed"]
+    assert [(r["outcome"], r["result"]) for r in response.json()["rows"]] == [
+        ("paid", "已到账"),
+        ("failed", "拨付失败"),
+    ]
