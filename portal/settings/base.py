@@ -51,6 +51,8 @@ INSTALLED_APPS = [
     "publicity",
     "payouts",
     "evaluations",
+    # The admin index's 我的待办 template tag (dashboard.templatetags.queues); no models.
+    "dashboard",
     "demo",
 ]
 
