@@ -134,6 +134,45 @@ def is_overdue(application: Application) -> bool:
     return False
 
 
+@dataclass(frozen=True)
+class Material:
+    """One attachment on the review page: its kind's name, the download URL and how the page can show it."""
+
+    attachment: Attachment
+    kind_name: str
+    url: str
+
+    @property
+    def inline_url(self) -> str:
+        return f"{self.url}?inline=1"
+
+    @property
+    def shown_as(self) -> str:
+        """ "pdf", "image" or "" (download only), from the type sniffed at upload."""
+        content_type = self.attachment.content_type
+        return "pdf" if content_type == "application/pdf" else "image" if content_type.startswith("image/") else ""
+
+
+def _compact(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def scans_by_unit(units: list, materials: list[Material]) -> dict[int, list[Material]]:
+    """Tie each unit (证书编号 row) to the scans whose file name carries its number, e.g. "CQC-GP-2026-0088 证书.pdf".
+
+    Attachments carry no unit of their own, so the number in the file name is the link; a scan naming no unit
+    stays among the application's other materials only.
+    """
+    keyed = [(unit.pk, _compact(unit.key)) for unit in units if _compact(unit.key or "")]
+    found: dict[int, list[Material]] = {}
+    for material in materials:
+        name = _compact(material.attachment.original_name)
+        for pk, key in keyed:
+            if key in name:
+                found.setdefault(pk, []).append(material)
+    return found
+
+
 def prefetch_roles(request: HttpRequest) -> None:
     """Load the user's groups once, before the first role check, so role checks per row and per action are free."""
     if getattr(request.user, "is_authenticated", False):
@@ -361,13 +400,17 @@ class ApplicationAdmin(admin.ModelAdmin):
         form_rows += [(name, value) for name, value in application.form_data.items() if name not in known]
         kind_names = {r.kind: r.name for r in application.program.attachment_requirements.all()}
         attachments = [
-            (
-                attachment,
-                kind_names.get(attachment.kind, _("其他材料") if attachment.kind == "other" else attachment.kind),
-                reverse("admin:applications_application_attachment", args=[application.pk, attachment.pk]),
+            Material(
+                attachment=attachment,
+                kind_name=kind_names.get(
+                    attachment.kind, _("其他材料") if attachment.kind == "other" else attachment.kind
+                ),
+                url=reverse("admin:applications_application_attachment", args=[application.pk, attachment.pk]),
             )
             for attachment in application.attachments.all()
         ]
+        units = list(application.units.all())
+        scans = scans_by_unit(units, attachments)
         transitions = [
             (
                 name,
@@ -379,7 +422,8 @@ class ApplicationAdmin(admin.ModelAdmin):
         return {
             "application": application,
             "organisation": application.organisation,
-            "units": list(application.units.all()),
+            "units": [(unit, scans.get(unit.pk, [])) for unit in units],
+            "unit_key_label": application.program.unit_key_label or _("编号"),
             "targets": list(application.targets.all()),
             "form_rows": form_rows,
             "attachments": attachments,

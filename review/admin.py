@@ -140,7 +140,8 @@ class ReviewProgressFilter(admin.SimpleListFilter):
         return queryset
 
 
-REVIEW_INLINES: tuple = (VerificationCheckInline, ExpertAssignmentInline)
+# The checklist is shown beside the materials on the application's page (ReviewedApplicationAdmin.review_context).
+REVIEW_INLINES: tuple = (ExpertAssignmentInline,)
 
 
 # The application's page carries the review inlines. Applications sits below review and imports none of it, so
@@ -151,6 +152,23 @@ admin.site.unregister(Application)
 @admin.register(Application)
 class ReviewedApplicationAdmin(ApplicationAdmin):
     inlines = (*ApplicationAdmin.inlines, *REVIEW_INLINES)
+
+    def review_context(self, request: HttpRequest, application: Application) -> dict[str, Any]:
+        """The application's page plus the checklist (beside the materials) and the expert panel's figures."""
+        context = super().review_context(request, application)
+        items = list(application.program.verification_items.order_by("sort_order", "pk"))
+        checks = {c.item_id: c for c in application.verification_checks.select_related("checked_by")}
+        may_record = user_has_role(request.user, INTAKE) and application.state == State.ACCEPTED
+        may_read = may_record or request.user.has_perm("review.view_verificationcheck")
+        context.update(
+            checklist_rows=[(item, None, None, checks.get(item.pk)) for item in items] if may_read else [],
+            checklist_url=(
+                reverse("admin:review_verificationcheck_record", args=[application.pk]) if items and may_read else None
+            ),
+            checklist_editable=may_record,
+            panel=None if is_expert_only(request.user) else services.panel_figures(application),
+        )
+        return context
 
 
 class ExpertScoreInline(ReadOnlyInline):
