@@ -4,6 +4,8 @@ Lists are scoped by ``selectors.visible_applications``; the change page is read-
 through ``services.run_transition``, from a per-application button (``staff_views.transition``) or a bulk action.
 """
 
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -12,6 +14,7 @@ from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -47,12 +50,127 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset if condition is None else queryset.filter(condition)
 
 
+@dataclass(frozen=True)
+class Queue:
+    """A work queue (我的待办) of applications: who works it and which applications are in it now."""
+
+    key: str
+    label: Promise
+    roles: tuple[str, ...]  # accounts.roles keys
+    condition: Callable[[Any], Q]  # the user → the applications in the queue (within what the user may see)
+
+
+def _return_overdue(user: Any) -> Q:
+    return Q(state=State.RETURNED, return_due_on__lt=timezone.localdate())
+
+
+# The queues, in the order the index shows them. Review adds the ones that need its rows (待核实), from
+# review/admin.py: it sits above applications.
+QUEUES: list[Queue] = [
+    Queue("intake", _("待受理"), ("intake",), lambda user: Q(state=State.SUBMITTED)),
+    Queue("return_overdue", _("补正逾期"), ("intake",), _return_overdue),
+    Queue("approve", _("待审定"), ("approver",), lambda user: Q(state=State.ACCEPTED)),
+]
+ALL_APPLICATIONS = "all"
+
+
+def register_queue(queue: Queue, *, before: str | None = None) -> None:
+    """Add a queue (idempotent by key), before the queue named ``before`` or at the end."""
+    QUEUES[:] = [q for q in QUEUES if q.key != queue.key]
+    keys = [q.key for q in QUEUES]
+    QUEUES.insert(keys.index(before) if before in keys else len(QUEUES), queue)
+
+
+def queues_for(user: Any) -> list[Queue]:
+    """The queues of the user's roles, in order."""
+    return [q for q in QUEUES if any(user_has_role(user, ROLES_BY_KEY[key]) for key in q.roles)]
+
+
+def queue_url(queue: Queue) -> str:
+    return f"{reverse('admin:applications_application_changelist')}?{QueueFilter.parameter_name}={queue.key}"
+
+
+class QueueFilter(admin.SimpleListFilter):
+    """我的待办: the list opens on the first queue of the user's role; 全部申报 clears it."""
+
+    title = _("我的待办")
+    parameter_name = "queue"
+
+    def __init__(self, request: HttpRequest, params: dict, model: Any, model_admin: admin.ModelAdmin) -> None:
+        super().__init__(request, params, model, model_admin)
+        self.queues = {q.key: q for q in queues_for(request.user)}
+        self.default = next(iter(self.queues), ALL_APPLICATIONS)
+        self.user = request.user
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [*((q.key, q.label) for q in queues_for(request.user)), (ALL_APPLICATIONS, _("全部申报"))]
+
+    def value(self) -> str:
+        value = super().value()
+        return self.default if value in (None, "") else str(value)
+
+    def choices(self, changelist: Any) -> Iterator[dict[str, Any]]:
+        # No "all" that drops the parameter (that would bring the default back): 全部申报 is a choice of its own.
+        for key, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(key),
+                "query_string": changelist.get_query_string({self.parameter_name: key}),
+                "display": label,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Application]) -> QuerySet[Application]:
+        value = self.value()
+        if value == ALL_APPLICATIONS:
+            return queryset
+        queue = self.queues.get(value)
+        return queryset.none() if queue is None else queryset.filter(queue.condition(self.user))
+
+
 def is_overdue(application: Application) -> bool:
     if application.state == State.RETURNED:
         return application.return_due_on is not None and application.return_due_on < timezone.localdate()
     if application.state == State.SUBMITTED:
         return application.state_changed_at < timezone.now() - timedelta(days=INTAKE_WAITING_DAYS)
     return False
+
+
+@dataclass(frozen=True)
+class Material:
+    """One attachment on the review page: its kind's name, the download URL and how the page can show it."""
+
+    attachment: Attachment
+    kind_name: str
+    url: str
+
+    @property
+    def inline_url(self) -> str:
+        return f"{self.url}?inline=1"
+
+    @property
+    def shown_as(self) -> str:
+        """ "pdf", "image" or "" (download only), from the type sniffed at upload."""
+        content_type = self.attachment.content_type
+        return "pdf" if content_type == "application/pdf" else "image" if content_type.startswith("image/") else ""
+
+
+def _compact(text: str) -> str:
+    return "".join(ch for ch in text.upper() if ch.isalnum())
+
+
+def scans_by_unit(units: list, materials: list[Material]) -> dict[int, list[Material]]:
+    """Tie each unit (证书编号 row) to the scans whose file name carries its number, e.g. "CQC-GP-2026-0088 证书.pdf".
+
+    Attachments carry no unit of their own, so the number in the file name is the link; a scan naming no unit
+    stays among the application's other materials only.
+    """
+    keyed = [(unit.pk, _compact(unit.key)) for unit in units if _compact(unit.key or "")]
+    found: dict[int, list[Material]] = {}
+    for material in materials:
+        name = _compact(material.attachment.original_name)
+        for pk, key in keyed:
+            if key in name:
+                found.setdefault(pk, []).append(material)
+    return found
 
 
 def prefetch_roles(request: HttpRequest) -> None:
@@ -101,13 +219,15 @@ class ApplicationAdmin(admin.ModelAdmin):
         "organisation_name",
         "program_code",
         "state_label",
+        "submitted",
+        "days_in_state",
         "standard",
         "allocated",
         "score",
-        "days_in_state",
     )
     list_display_links = ("reference",)
     list_filter = (
+        QueueFilter,
         "call",
         "program",
         "state",
@@ -119,6 +239,8 @@ class ApplicationAdmin(admin.ModelAdmin):
     search_help_text = _("按申报编号、单位名称或统一社会信用代码搜索")
     list_select_related = ("organisation", "program", "call")
     show_full_result_count = False
+    # Work queues: the longest waiting first.
+    ordering = ("state_changed_at", "pk")
     # Review adds its inlines (the verification checklist, expert assignments) from review/admin.py: it sits above
     # applications, which imports no later stage.
     inlines: tuple = (EventInline,)
@@ -139,7 +261,14 @@ class ApplicationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("申报单位"), ordering="organisation__name")
     def organisation_name(self, obj: Application) -> str:
-        return obj.organisation.name
+        # One line, cut with an ellipsis; the full name on hover and on the application's page.
+        return format_html('<span class="org-name" title="{}">{}</span>', obj.organisation.name, obj.organisation.name)
+
+    @admin.display(description=_("提交时间"), ordering="submitted_at")
+    def submitted(self, obj: Application) -> str:
+        if obj.submitted_at is None:
+            return "—"
+        return timezone.localtime(obj.submitted_at).strftime("%Y-%m-%d %H:%M")
 
     @admin.display(description=_("资助项目"), ordering="program__code")
     def program_code(self, obj: Application) -> str:
@@ -271,13 +400,17 @@ class ApplicationAdmin(admin.ModelAdmin):
         form_rows += [(name, value) for name, value in application.form_data.items() if name not in known]
         kind_names = {r.kind: r.name for r in application.program.attachment_requirements.all()}
         attachments = [
-            (
-                attachment,
-                kind_names.get(attachment.kind, _("其他材料") if attachment.kind == "other" else attachment.kind),
-                reverse("admin:applications_application_attachment", args=[application.pk, attachment.pk]),
+            Material(
+                attachment=attachment,
+                kind_name=kind_names.get(
+                    attachment.kind, _("其他材料") if attachment.kind == "other" else attachment.kind
+                ),
+                url=reverse("admin:applications_application_attachment", args=[application.pk, attachment.pk]),
             )
             for attachment in application.attachments.all()
         ]
+        units = list(application.units.all())
+        scans = scans_by_unit(units, attachments)
         transitions = [
             (
                 name,
@@ -289,7 +422,8 @@ class ApplicationAdmin(admin.ModelAdmin):
         return {
             "application": application,
             "organisation": application.organisation,
-            "units": list(application.units.all()),
+            "units": [(unit, scans.get(unit.pk, [])) for unit in units],
+            "unit_key_label": application.program.unit_key_label or _("编号"),
             "targets": list(application.targets.all()),
             "form_rows": form_rows,
             "attachments": attachments,

@@ -23,10 +23,10 @@ from django.utils.translation import gettext_lazy
 
 from applications import selectors, services, workflow
 from applications.error_codes import ApplicationErrorCode
-from applications.models import Application
+from applications.models import Application, Attachment
 from core import calendar
 from core.exceptions import Conflict
-from core.uploads import download_response
+from core.uploads import download_response, stored_content_type
 
 if TYPE_CHECKING:
     from applications.admin import ApplicationAdmin
@@ -161,14 +161,40 @@ def error_text(error: Exception) -> str:
     return _("无权执行该操作")
 
 
+# What a browser shows in the page itself; anything else is always a download.
+INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
+
+
 def download_attachment(request: HttpRequest, object_id: str, attachment_pk: int) -> FileResponse:
-    """Serve an attachment of an application the staff user may see, as a download; 404 otherwise."""
+    """Serve an attachment of an application the staff user may see; 404 otherwise.
+
+    A download by default; with ``?inline=1`` a PDF or image is served to be shown in the page (Content-Disposition
+    inline, framable by the portal's own pages only), still behind the same permission check.
+    """
     try:
         application_pk = int(object_id)
     except ValueError:
         raise Http404 from None
     attachment = selectors.get_attachment(request.user, application_pk, attachment_pk)
+    if request.GET.get("inline") == "1" and stored_content_type(attachment) in INLINE_TYPES:
+        return inline_response(attachment)
     return download_response(attachment)
+
+
+def inline_response(attachment: Attachment) -> FileResponse:
+    """The stored file to show in the page: its stored type, nosniff, private, framed by the portal only."""
+    try:
+        stored = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        stored, as_attachment=False, filename=attachment.original_name, content_type=stored_content_type(attachment)
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["X-Frame-Options"] = "SAMEORIGIN"
+    response["Content-Security-Policy"] = "frame-ancestors 'self'"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def transition(model_admin: "ApplicationAdmin", request: HttpRequest, object_id: str, name: str) -> HttpResponse:

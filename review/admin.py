@@ -11,7 +11,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
@@ -19,9 +19,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from accounts.roles import ADMINISTRATOR, APPROVER, EXPERT, INTAKE, user_has_role
-from applications.admin import ApplicationAdmin
-from applications.models import Application
+from applications.admin import ApplicationAdmin, Queue, register_queue
+from applications.models import Application, State
 from applications.selectors import visible_applications
+from programs.models import ReviewTrack, VerificationItem
 from review import rules, services
 from review.forms import AssignExpertsForm, ScoreSheetForm, VerificationChecklistForm
 from review.models import ExpertAssignment, ExpertScore, ReturnReasonPreset, ReviewPolicy, VerificationCheck
@@ -93,7 +94,54 @@ class ExpertAssignmentInline(ReadOnlyInline):
         return weighted_total(assignment)
 
 
-REVIEW_INLINES: tuple = (VerificationCheckInline, ExpertAssignmentInline)
+def _to_verify(user: Any) -> Q:
+    """核准制 applications in review with a checklist item not yet recorded as passed."""
+    passed = VerificationCheck.objects.filter(application=OuterRef(OuterRef("pk")), passed=True).values("item_id")
+    open_item = VerificationItem.objects.filter(program=OuterRef("program")).exclude(pk__in=passed)
+    return Q(state=State.ACCEPTED, program__review_track=ReviewTrack.VERIFICATION) & Q(Exists(open_item))
+
+
+register_queue(Queue("verify", _("待核实"), ("intake",), _to_verify), before="return_overdue")
+
+
+class ReviewProgressFilter(admin.SimpleListFilter):
+    """评审进度: an expert's list opens on what is still to score (待评审)."""
+
+    title = _("评审进度")
+    parameter_name = "progress"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [("pending", _("待评审")), ("submitted", _("已提交评分")), ("all", _("全部"))]
+
+    def value(self) -> str:
+        value = super().value()
+        if value in (None, ""):
+            return "pending" if is_expert_only(self.request_user) else "all"
+        return str(value)
+
+    def __init__(self, request: HttpRequest, params: dict, model: Any, model_admin: admin.ModelAdmin) -> None:
+        self.request_user = request.user
+        super().__init__(request, params, model, model_admin)
+
+    def choices(self, changelist: Any) -> Any:
+        for key, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == key,
+                "query_string": changelist.get_query_string({self.parameter_name: key}),
+                "display": label,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[ExpertAssignment]) -> QuerySet[ExpertAssignment]:
+        value = self.value()
+        if value == "pending":
+            return queryset.filter(submitted_at__isnull=True)
+        if value == "submitted":
+            return queryset.filter(submitted_at__isnull=False)
+        return queryset
+
+
+# The checklist is shown beside the materials on the application's page (ReviewedApplicationAdmin.review_context).
+REVIEW_INLINES: tuple = (ExpertAssignmentInline,)
 
 
 # The application's page carries the review inlines. Applications sits below review and imports none of it, so
@@ -104,6 +152,23 @@ admin.site.unregister(Application)
 @admin.register(Application)
 class ReviewedApplicationAdmin(ApplicationAdmin):
     inlines = (*ApplicationAdmin.inlines, *REVIEW_INLINES)
+
+    def review_context(self, request: HttpRequest, application: Application) -> dict[str, Any]:
+        """The application's page plus the checklist (beside the materials) and the expert panel's figures."""
+        context = super().review_context(request, application)
+        items = list(application.program.verification_items.order_by("sort_order", "pk"))
+        checks = {c.item_id: c for c in application.verification_checks.select_related("checked_by")}
+        may_record = user_has_role(request.user, INTAKE) and application.state == State.ACCEPTED
+        may_read = may_record or request.user.has_perm("review.view_verificationcheck")
+        context.update(
+            checklist_rows=[(item, None, None, checks.get(item.pk)) for item in items] if may_read else [],
+            checklist_url=(
+                reverse("admin:review_verificationcheck_record", args=[application.pk]) if items and may_read else None
+            ),
+            checklist_editable=may_record,
+            panel=None if is_expert_only(request.user) else services.panel_figures(application),
+        )
+        return context
 
 
 class ExpertScoreInline(ReadOnlyInline):
@@ -126,7 +191,7 @@ class ExpertAssignmentAdmin(admin.ModelAdmin):
         "submitted",
         "total",
     )
-    list_filter = ("application__program",)
+    list_filter = (ReviewProgressFilter, "application__program")
     search_fields = (
         "application__reference",
         "application__organisation__name",

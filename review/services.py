@@ -22,7 +22,14 @@ from core.text import clean_texts
 from programs.models import ReviewTrack, ScoringCriterion, VerificationItem
 from review import rules
 from review.error_codes import ReviewErrorCode
-from review.models import ExpertAssignment, ExpertScore, ReturnReasonPreset, VerificationCheck
+from review.models import (
+    ExpertAssignment,
+    ExpertScore,
+    ReturnReasonPreset,
+    ReviewPolicy,
+    ScoreMean,
+    VerificationCheck,
+)
 
 
 def approval_blockers(application: Application) -> list[ValidationError]:
@@ -35,10 +42,84 @@ def approval_blockers(application: Application) -> list[ValidationError]:
     """
     program = application.program
     if program.review_track == ReviewTrack.EXPERT_REVIEW:
+        mean = None
+        if score_mean_of(program) == ScoreMean.NORMALISED:
+            mean = rules.panel_mean(application.pk, panel_scores(application), normalised=True)
         return rules.expert_review_blockers(
-            submitted_totals(application), min_experts=program.min_experts, pass_mark=program.pass_mark
+            submitted_totals(application), min_experts=program.min_experts, pass_mark=program.pass_mark, mean=mean
         )
     return rules.checklist_blockers(checklist(application))
+
+
+def score_mean_of(program: Any) -> str:
+    """The program's choice of mean for the approval rule (ReviewPolicy), plain when none is set."""
+    policy = ReviewPolicy.objects.filter(program_id=program.pk).values_list("score_mean", flat=True).first()
+    return policy or ScoreMean.PLAIN
+
+
+def panel_scores(application: Application) -> dict[tuple[int, int], Decimal]:
+    """{(application id, expert id): weighted total} of every submitted expert on the application's program and call,
+    in one query: the panel the normalised mean and the per-expert figures are taken over."""
+    by_pair: dict[tuple[int, int], list[rules.CriterionScore]] = {}
+    rows = ExpertScore.objects.filter(
+        assignment__application__program_id=application.program_id,
+        assignment__application__call_id=application.call_id,
+        assignment__submitted_at__isnull=False,
+    ).values_list(
+        "assignment__application_id", "assignment__expert_id", "score", "criterion__max_score", "criterion__weight"
+    )
+    for application_id, expert_id, score, max_score, weight in rows:
+        by_pair.setdefault((application_id, expert_id), []).append(rules.CriterionScore(score, max_score, weight))
+    return {pair: rules.weighted_total(scores) for pair, scores in by_pair.items()}
+
+
+@dataclass(frozen=True)
+class PanelRow:
+    """One expert on one application's page: their total, their habits across the program, and a flag."""
+
+    expert: User
+    total: Decimal
+    normalised: Decimal
+    figures: rules.ExpertFigures
+    is_outlier: bool
+
+
+@dataclass(frozen=True)
+class PanelFigures:
+    spread: rules.Spread
+    plain_mean: Decimal | None
+    normalised_mean: Decimal | None
+    score_mean: str  # ScoreMean: what the approval rule uses for this program
+    rows: list[PanelRow]
+
+    @property
+    def score_mean_label(self) -> str:
+        return str(ScoreMean(self.score_mean).label)
+
+
+def panel_figures(application: Application) -> PanelFigures | None:
+    """The expert panel's figures for one 评审制 application (None for 核准制 or before any expert submitted)."""
+    if application.program.review_track != ReviewTrack.EXPERT_REVIEW:
+        return None
+    scores = panel_scores(application)
+    mine = {expert: total for (app, expert), total in scores.items() if app == application.pk}
+    if not mine:
+        return None
+    normalised = rules.normalised_totals(scores)
+    figures = rules.expert_figures(scores)
+    flagged = rules.outliers(mine)
+    experts = User.objects.in_bulk(list(mine))
+    rows = [
+        PanelRow(experts[pk], total, normalised[(application.pk, pk)], figures[pk], pk in flagged)
+        for pk, total in sorted(mine.items())
+    ]
+    return PanelFigures(
+        spread=rules.spread(list(mine.values())),
+        plain_mean=rules.panel_mean(application.pk, scores),
+        normalised_mean=rules.panel_mean(application.pk, scores, normalised=True),
+        score_mean=score_mean_of(application.program),
+        rows=rows,
+    )
 
 
 def return_reason_presets() -> list[str]:

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:applications_application_changelist")
 
 
-def listed(client, user, query: str = "") -> set[str]:
+def listed(client, user, query: str = "?queue=all") -> set[str]:
+    """The references on the list (every application the user may see unless ``query`` says otherwise)."""
     client.force_login(user)
     response = client.get(CHANGELIST + query)
     assert response.status_code == 200
@@ -63,7 +64,7 @@ def test_applicants_are_sent_to_the_admin_login(client, roles, queue, role):
 def test_the_list_shows_the_columns_that_matter(client, roles, queue):
     client.force_login(roles["intake"])
 
-    page = client.get(CHANGELIST).content.decode()
+    page = client.get(CHANGELIST + "?queue=all").content.decode()
 
     accepted = queue["accepted"]
     assert accepted.reference in page
@@ -75,8 +76,8 @@ def test_the_list_shows_the_columns_that_matter(client, roles, queue):
 def test_search_finds_by_reference_name_and_uscc(client, roles, queue):
     submitted = queue["submitted"]
     for term in (submitted.reference, submitted.organisation.uscc):
-        assert submitted.reference in listed(client, roles["intake"], f"?q={term}")
-    assert listed(client, roles["intake"], "?q=ZLPP-0000-999999") == set()
+        assert submitted.reference in listed(client, roles["intake"], f"?queue=all&q={term}")
+    assert listed(client, roles["intake"], "?queue=all&q=ZLPP-0000-999999") == set()
 
 
 def test_the_overdue_filter_finds_late_corrections_and_long_waiting_submissions(client, roles, make_application):
@@ -86,15 +87,15 @@ def test_the_overdue_filter_finds_late_corrections_and_long_waiting_submissions(
     Application.objects.filter(pk=waiting.pk).update(state_changed_at=timezone.now() - timedelta(days=11))
     Application.objects.filter(pk=late.pk).update(return_due_on=timezone.localdate() - timedelta(days=1))
 
-    assert listed(client, roles["intake"], "?overdue=any") == {waiting.reference, late.reference}
-    assert listed(client, roles["intake"], "?overdue=intake") == {waiting.reference}
-    assert listed(client, roles["intake"], "?overdue=return") == {late.reference}
+    assert listed(client, roles["intake"], "?queue=all&overdue=any") == {waiting.reference, late.reference}
+    assert listed(client, roles["intake"], "?queue=all&overdue=intake") == {waiting.reference}
+    assert listed(client, roles["intake"], "?queue=all&overdue=return") == {late.reference}
     assert fresh.reference in listed(client, roles["intake"])
 
 
 def test_filters_by_state_and_review_track(client, roles, queue):
-    assert listed(client, roles["intake"], "?state__exact=accepted") == {queue["accepted"].reference}
-    assert listed(client, roles["intake"], "?program__review_track__exact=expert_review") == set()
+    assert listed(client, roles["intake"], "?queue=all&state__exact=accepted") == {queue["accepted"].reference}
+    assert listed(client, roles["intake"], "?queue=all&program__review_track__exact=expert_review") == set()
 
 
 def count_changelist_queries(client) -> int:

@@ -242,7 +242,8 @@ def test_finance_cannot_reach_an_application_before_award(client, roles, make_ap
 
 def act(client, action: str, applications, **data):
     payload = {"action": action, "index": "0", ACTION_CHECKBOX_NAME: [a.pk for a in applications], **data}
-    return client.post(CHANGELIST, payload)
+    # Posted from the list showing every application (the form posts to the list's own URL, filters included).
+    return client.post(CHANGELIST + "?queue=all", payload)
 
 
 def test_bulk_accept_reports_successes_and_failures_and_changes_only_valid_rows(client, roles, make_application):
