@@ -1,7 +1,8 @@
 """Cap sweeps and allocation runs (足额或折算分配, SPEC §3): writes, each recorded with inputs and outputs.
 
 Queries do not grow with the number of applications: a call's approved applications, their units and the
-frozen context are each read once, and results are written in bulk.
+frozen context are each read once, as tuples (no model instances), the programs and tiers come from the
+configuration cache, and each table is written by one statement (COPY or UPDATE … FROM (VALUES …) on PostgreSQL).
 """
 
 import logging
@@ -10,8 +11,8 @@ from decimal import Decimal
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.db.models import Max, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db import connection, transaction
+from django.db.models import Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,11 +29,18 @@ from allocations.models import (
     RunStatus,
 )
 from applications.models import APPROVED_STATES, Application, ApplicationUnit, OrganisationYear, State
-from applications.services import count_units, unit_inputs
-from core.db import bulk_insert, bulk_set
+from applications.services import count_units
+from core.db import bulk_insert, bulk_set, copy_rows
 from core.exceptions import Conflict
 from programs.models import Call, OrganisationAnnualCap, ProgramBudget
-from programs.rules import REASON_ORGANISATION_CAP_REACHED, allocate, apply_organisation_cap, standard_amount
+from programs.rules import (
+    REASON_ORGANISATION_CAP_REACHED,
+    UnitInput,
+    allocate,
+    apply_organisation_cap,
+    standard_amount,
+)
+from programs.selectors import program_config
 
 logger = logging.getLogger(__name__)
 
@@ -49,31 +57,59 @@ def is_frozen(call: Call) -> bool:
     return Application.objects.filter(call=call, state__in=FROZEN_STATES).exists()
 
 
-def _approved_applications(call: Call) -> list[Application]:
-    """The call's approved applications with their units, in approval order (earliest approval first)."""
+# The approved applications of a call, as tuples: what the cap sweep and the allocation need, nothing more.
+# (id, organisation_id, program_id, standard_amount, claimed_amount), in approval order (earliest approval first).
+Approved = tuple[int, int, int, Decimal, Decimal]
+# (id, application_id, tier_id, key_normalised, claim_amount, counted_amount, reason_code), in position order.
+UnitRow = tuple[int, int, int | None, str, Decimal | None, Decimal, str]
+
+
+def _approved_applications(call: Call) -> list[Approved]:
     return list(
         Application.objects.filter(call=call, state=State.APPROVED)
-        .select_related("program", "call")
-        .prefetch_related(
-            Prefetch(
-                "units",
-                queryset=ApplicationUnit.objects.select_related("tier").order_by("position", "pk"),
-                to_attr="ordered_units",
-            )
-        )
         .annotate(approved_at=Max("events__at", filter=Q(events__name="approve")))
         .order_by("approved_at", "pk")
+        .values_list("pk", "organisation_id", "program_id", "standard_amount", "claimed_amount")
     )
+
+
+def _approved_units(call: Call) -> dict[int, list[UnitRow]]:
+    rows: dict[int, list[UnitRow]] = defaultdict(list)
+    units = (
+        ApplicationUnit.objects.filter(application__call=call, application__state=State.APPROVED)
+        .order_by("application_id", "position", "pk")
+        .values_list(
+            "pk", "application_id", "tier_id", "key_normalised", "claim_amount", "counted_amount", "reason_code"
+        )
+    )
+    for row in units:
+        rows[row[1]].append(row)
+    return rows
 
 
 def _lock_organisation_years(organisation_ids: set[int], year: int) -> None:
-    """Hold the (organisation, year) rows of every organisation involved, in id order (no deadlocks), in 2 queries."""
+    """Hold the (organisation, year) rows of every organisation involved, in id order (no deadlocks).
+
+    PostgreSQL: one ``INSERT … SELECT … ON CONFLICT DO UPDATE``, which makes the missing rows and locks them all, as
+    ``applications.services.lock_organisation_year`` does for one. Elsewhere: make the missing rows, then lock.
+    """
+    ordered = sorted(organisation_ids)
+    if connection.vendor == "postgresql":
+        table = connection.ops.quote_name(OrganisationYear._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (organisation_id, year) "  # noqa: S608
+                "SELECT o, %s FROM unnest(%s::bigint[]) AS o ORDER BY o "
+                "ON CONFLICT (organisation_id, year) DO UPDATE SET year = EXCLUDED.year",
+                [year, ordered],
+            )
+        return
     OrganisationYear.objects.bulk_create(
-        [OrganisationYear(organisation_id=o, year=year) for o in organisation_ids], ignore_conflicts=True
+        [OrganisationYear(organisation_id=o, year=year) for o in ordered], ignore_conflicts=True
     )
     list(
         OrganisationYear.objects.select_for_update()
-        .filter(organisation_id__in=organisation_ids, year=year)
+        .filter(organisation_id__in=ordered, year=year)
         .order_by("organisation_id")
         .values_list("pk", flat=True)
     )
@@ -87,14 +123,24 @@ def sweep_caps(*, call: Call, actor: User | None = None) -> CapSweep:
     applications (on public notice or later); the organisation annual cap then cuts in approval order.
     Idempotent: a second sweep with unchanged inputs changes nothing. Also runs before every allocation.
     """
+    sweep, applications, standards = _sweep(call, actor)
+    _write_amounts(applications, standards, {})
+    return sweep
+
+
+def _sweep(call: Call, actor: User | None) -> tuple[CapSweep, list[Approved], dict[int, Decimal]]:
+    """The cap sweep without the write of the applications' standard amounts, which the caller makes (alone, or
+    together with the allocated amounts: one UPDATE of the applications either way). Read as tuples: the approved
+    applications, their units, the frozen context; the programs and tiers from the configuration cache."""
     applications = _approved_applications(call)
-    sweep = CapSweep.objects.create(call=call, run_by=actor, checked=len(applications))
     if not applications:
-        return sweep
+        return CapSweep.objects.create(call=call, run_by=actor, checked=0), [], {}
     year = call.year
-    organisation_ids = {a.organisation_id for a in applications}
-    program_ids = {a.program_id for a in applications}
+    organisation_ids = {a[1] for a in applications}
+    program_ids = {a[2] for a in applications}
     _lock_organisation_years(organisation_ids, year)
+    configs = {program_id: program_config(program_id) for program_id in program_ids}
+    units_of = _approved_units(call)
 
     # Frozen context: units and money of the organisations' applications on notice or later.
     counted: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -127,75 +173,92 @@ def sweep_caps(*, call: Call, actor: User | None = None) -> CapSweep:
 
     # Count units in approval order.
     standards: dict[int, Decimal] = {}
-    unit_updates: list[ApplicationUnit] = []
+    unit_updates: list[tuple[int, dict]] = []
     reasons: dict[int, tuple[str, str]] = {}
-    for application in applications:
-        key = (application.organisation_id, application.program_id)
-        units = application.ordered_units
-        results = count_units(
-            application.program, unit_inputs(application, units), dict(counted[key]), set(funded[key])
-        )
-        for unit, result in zip(units, results, strict=True):
-            if (unit.counted_amount, unit.reason_code) != (result.counted_amount, result.reason_code):
-                unit.counted_amount, unit.reason_code, unit.reason = (
-                    result.counted_amount,
-                    result.reason_code,
-                    result.reason,
+    for pk, organisation_id, program_id, _standard, _claimed in applications:
+        key = (organisation_id, program_id)
+        config = configs[program_id]
+        program = config.program
+        tiers = config.tiers_by_id
+        units = units_of.get(pk, [])
+        inputs = []
+        groups = []
+        for _unit_pk, _app, tier_id, unit_key, claim, _counted, _reason in units:
+            tier = tiers.get(tier_id) if tier_id is not None else None
+            group = (tier.tier_group if tier else "") if program.cap_per_tier_group else ""
+            amount = tier.amount if tier else (program.unit_amount or Decimal("0"))
+            inputs.append(UnitInput(key=unit_key, unit_amount=amount, claim_amount=claim, tier_group=group))
+            groups.append(group)
+        results = count_units(program, inputs, dict(counted[key]), set(funded[key]))
+        for unit, group, result in zip(units, groups, results, strict=True):
+            if (unit[5], unit[6]) != (result.counted_amount, result.reason_code):
+                unit_updates.append(
+                    (
+                        unit[0],
+                        {
+                            "counted_amount": result.counted_amount,
+                            "reason_code": result.reason_code,
+                            "reason": result.reason[:300],
+                        },
+                    )
                 )
-                unit_updates.append(unit)
             if result.reason_code == "":
-                group = (unit.tier.tier_group if unit.tier_id else "") if application.program.cap_per_tier_group else ""
                 counted[key][group] += 1
-                if unit.key_normalised:
-                    funded[key].add(unit.key_normalised)
-        standards[application.pk] = standard_amount(results)
+                if unit[3]:
+                    funded[key].add(unit[3])
+        standards[pk] = standard_amount(results)
         lost = [r for r in results if r.reason_code]
         if lost:
-            reasons[application.pk] = (lost[0].reason_code, lost[0].reason)
+            reasons[pk] = (lost[0].reason_code, lost[0].reason)
 
     # The organisation annual cap, in approval order per organisation.
     if cap_row is not None:
-        by_organisation: dict[int, list[Application]] = defaultdict(list)
-        for application in applications:
-            by_organisation[application.organisation_id].append(application)
+        by_organisation: dict[int, list[int]] = defaultdict(list)
+        for pk, organisation_id, *_rest in applications:
+            by_organisation[organisation_id].append(pk)
         for organisation_id, own in by_organisation.items():
             capped = apply_organisation_cap(
-                [standards[a.pk] for a in own], cap=cap_row.amount, already_awarded=awarded.get(organisation_id) or 0
+                [standards[pk] for pk in own], cap=cap_row.amount, already_awarded=awarded.get(organisation_id) or 0
             )
-            for application, result in zip(own, capped, strict=True):
-                if result.reason_code == REASON_ORGANISATION_CAP_REACHED and result.amount < standards[application.pk]:
-                    reasons[application.pk] = (result.reason_code, result.reason)
-                standards[application.pk] = result.amount
+            for pk, result in zip(own, capped, strict=True):
+                if result.reason_code == REASON_ORGANISATION_CAP_REACHED and result.amount < standards[pk]:
+                    reasons[pk] = (result.reason_code, result.reason)
+                standards[pk] = result.amount
 
     changes: list[CapSweepChange] = []
-    changed_applications: list[Application] = []
-    for application in applications:
-        after = standards[application.pk]
-        if after != application.standard_amount:
-            code, reason = reasons.get(application.pk, ("recounted", _("按现行规则重新计算")))
+    for pk, _organisation_id, _program_id, before, _claimed in applications:
+        after = standards[pk]
+        if after != before:
+            code, reason = reasons.get(pk, ("recounted", _("按现行规则重新计算")))
             changes.append(
                 CapSweepChange(
-                    sweep=sweep,
-                    application=application,
-                    standard_before=application.standard_amount,
+                    application_id=pk,
+                    standard_before=before,
                     standard_after=after,
                     reason_code=code,
                     reason=reason[:300],
                 )
             )
-            application.standard_amount = after
-            changed_applications.append(application)
+    sweep = CapSweep.objects.create(call=call, run_by=actor, checked=len(applications), changed=len(changes))
+    for change in changes:
+        change.sweep = sweep
     unit_fields = ["counted_amount", "reason_code", "reason"]
-    bulk_set(ApplicationUnit, ((u.pk, {f: getattr(u, f) for f in unit_fields}) for u in unit_updates), unit_fields)
-    bulk_set(
-        Application, ((a.pk, {"standard_amount": a.standard_amount}) for a in changed_applications), ["standard_amount"]
-    )
+    bulk_set(ApplicationUnit, unit_updates, unit_fields)
     bulk_insert(
         CapSweepChange, changes, ["sweep", "application", "standard_before", "standard_after", "reason_code", "reason"]
     )
-    sweep.changed = len(changes)
-    sweep.save(update_fields=["changed"])
-    return sweep
+    return sweep, applications, standards
+
+
+def _write_amounts(applications: list[Approved], standards: dict[int, Decimal], allocated: dict[int, Decimal]) -> None:
+    """One UPDATE of the applications: the standard amounts the sweep changed and, after an allocation, every
+    application's allocated amount."""
+    if allocated:
+        rows = [(a[0], {"standard_amount": standards[a[0]], "allocated_amount": allocated[a[0]]}) for a in applications]
+        bulk_set(Application, rows, ["standard_amount", "allocated_amount"])
+    else:
+        rows = [(a[0], {"standard_amount": standards[a[0]]}) for a in applications if standards[a[0]] != a[3]]
+        bulk_set(Application, rows, ["standard_amount"])
 
 
 def progress_key(run_id: int) -> str:
@@ -258,20 +321,17 @@ def execute_allocation(*, run_id: int) -> AllocationRun:
 
 
 def _allocate(run: AllocationRun) -> None:
+    """Sweep the caps, then allocate per program: read once as tuples, one write per table (no correlated
+    subquery: the applications' amounts are one UPDATE … FROM (VALUES …) with the swept standard amounts)."""
     call = Call.objects.select_for_update().get(pk=run.call_id)
     if is_frozen(call):
         raise Conflict(_("本批次已进入公示，资助金额已锁定，不能重新分配"), code=AllocationErrorCode.ALLOCATION_FROZEN)
-    sweep = sweep_caps(call=call, actor=run.started_by)
-    applications = list(
-        Application.objects.filter(call=call, state=State.APPROVED)
-        .select_related("program")
-        .order_by("program_id", "pk")
-    )
-    program_ids = {a.program_id for a in applications}
+    sweep, applications, standards = _sweep(call, run.started_by)
+    program_ids = {a[2] for a in applications}
     budgets = dict(
         ProgramBudget.objects.filter(year=call.year, program_id__in=program_ids).values_list("program_id", "amount")
     )
-    missing = sorted({a.program.code for a in applications if a.program_id not in budgets})
+    missing = sorted({program_config(p).program.code for p in program_ids if p not in budgets})
     if missing:
         raise ValidationError(
             _("以下项目未设置%(year)s年度资助总额：%(codes)s") % {"year": call.year, "codes": "、".join(missing)},
@@ -284,18 +344,19 @@ def _allocate(run: AllocationRun) -> None:
         .annotate(total=Sum(Coalesce("allocated_amount", "standard_amount")))
         .values_list("program_id", "total")
     )
-    by_program: dict[int, list[Application]] = defaultdict(list)
-    for application in applications:
-        by_program[application.program_id].append(application)
+    by_program: dict[int, list[Approved]] = defaultdict(list)
+    for application in sorted(applications, key=lambda a: (a[2], a[0])):
+        by_program[application[2]].append(application)
 
     results: list[AllocationProgramResult] = []
-    lines: list[AllocationLine] = []
+    lines: list[tuple] = []  # AllocationLine rows as tuples: no 10,000 model instances
+    allocated: dict[int, Decimal] = {}
     done = 0
     for program_id, own in by_program.items():
         budget = budgets[program_id]
         frozen = frozen_elsewhere.get(program_id) or Decimal("0.00")
         available = max(budget - frozen, Decimal("0.00"))
-        allocation = allocate({a.pk: a.standard_amount for a in own}, available)
+        allocation = allocate({a[0]: standards[a[0]] for a in own}, available)
         results.append(
             AllocationProgramResult(
                 run=run,
@@ -303,42 +364,27 @@ def _allocate(run: AllocationRun) -> None:
                 application_count=len(own),
                 budget=budget,
                 frozen_elsewhere=frozen,
-                requested_total=sum((a.claimed_amount for a in own), Decimal("0.00")),
+                requested_total=sum((a[4] for a in own), Decimal("0.00")),
                 standard_total=allocation.total_standard,
                 allocated_total=allocation.total_allocated,
                 factor=allocation.factor,
                 fully_funded=allocation.fully_funded,
             )
         )
-        for application in own:
-            amount = allocation.amounts[application.pk]
-            application.allocated_amount = amount
-            reason = "" if allocation.fully_funded else _("按系数%(f)s折算，取整到元") % {"f": allocation.factor}
-            lines.append(
-                AllocationLine(
-                    run=run,
-                    application=application,
-                    program_id=program_id,
-                    claimed_amount=application.claimed_amount,
-                    standard_amount=application.standard_amount,
-                    allocated_amount=amount,
-                    reason=reason,
-                )
-            )
+        reason = "" if allocation.fully_funded else _("按系数%(f)s折算，取整到元") % {"f": allocation.factor}
+        for pk, _organisation_id, _program_id, _standard, claimed in own:
+            amount = allocation.amounts[pk]
+            allocated[pk] = amount
+            lines.append((run.pk, pk, program_id, claimed, standards[pk], amount, reason))
         done += len(own)
         cache.set(progress_key(run.pk), done, timeout=3600)
     AllocationProgramResult.objects.bulk_create(results)
-    bulk_insert(
+    copy_rows(
         AllocationLine,
-        lines,
         ["run", "application", "program", "claimed_amount", "standard_amount", "allocated_amount", "reason"],
+        lines,
     )
-    # One statement for every application of the call: copy the amounts from this run's lines.
-    Application.objects.filter(call=call, state=State.APPROVED).update(
-        allocated_amount=Subquery(
-            AllocationLine.objects.filter(run=run, application=OuterRef("pk")).values("allocated_amount")[:1]
-        )
-    )
+    _write_amounts(applications, standards, allocated)
     run.status = RunStatus.DONE
     run.progress = done
     run.total = done

@@ -6,7 +6,7 @@ raise coded errors that ``core.api.exception_handler`` renders unchanged.
 
 from typing import Any
 
-from django.db.models import QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -315,19 +315,47 @@ def _detail_queryset(user: User) -> QuerySet[Application]:
     return selectors.application_detail_queryset(user).prefetch_related("events__actor__groups")
 
 
-def _read_body(request: Request, pk: int, *, fallback: Application | None = None) -> dict:
-    application = _detail_queryset(request.user).filter(pk=pk).first() or fallback
+def _read_body(request: Request, pk: int) -> dict:
+    application = _detail_queryset(request.user).filter(pk=pk).first()
     if application is None:
         raise Http404
+    return ApplicationSerializer(application, context={"request": request}).data
+
+
+def _write_body(request: Request, application: Application) -> dict:
+    """The answer to a write, built from what the service holds: its row (with organisation, call and program), the
+    child rows it read or wrote (``application.written``) and its assessment; only what it did not hold is read.
+
+    The service held the row's lock from its read to its commit, so this is the application as the write left it.
+    """
+    held = getattr(application, "written", {})
+    cache = getattr(application, "_prefetched_objects_cache", {})
+    for name, rows in held.items():
+        queryset = getattr(application, name).all()
+        queryset._result_cache = list(rows)
+        queryset._prefetch_done = True
+        cache[name] = queryset
+    application._prefetched_objects_cache = cache
+    for unit in held.get("units", ()):
+        unit.application = application  # the serializer reads nothing of it, but a lazy access must not query
+    missing = [
+        lookup
+        for lookup in (
+            Prefetch("units", queryset=ApplicationUnit.objects.select_related("tier")),
+            Prefetch("targets"),
+            Prefetch("attachments", queryset=Attachment.objects.select_related("uploaded_by")),
+            Prefetch("events", queryset=ApplicationEvent.objects.select_related("actor").order_by("at", "pk")),
+        )
+        if lookup.prefetch_to not in held
+    ]
+    if missing:
+        prefetch_related_objects([application], *missing)
+    events = list(application.events.all())
+    if any(e.actor is not None and e.actor.is_staff for e in events):
+        prefetch_related_objects([e.actor for e in events if e.actor is not None], "groups")
     context: dict[str, Any] = {"request": request}
-    # After a write the service has just assessed the application: reuse that result (the slowest part of the
-    # body) unless the application or its attachments changed in between (both are already loaded here).
-    assessment = getattr(fallback, "latest_assessment", None)
-    if (
-        assessment is not None
-        and application.updated_at == fallback.updated_at
-        and assessment.attachment_kinds == {a.kind for a in application.attachments.all()}
-    ):
+    assessment = getattr(application, "latest_assessment", None)
+    if assessment is not None:
         context["assessment"] = (application.pk, assessment)
     return ApplicationSerializer(application, context=context).data
 
@@ -372,7 +400,7 @@ class ApplicationListView(RolesLoadedMixin, generics.ListCreateAPIView):
             program=serializer.validated_data["program"],
             data=serializer.service_data(),
         )
-        return Response(_read_body(request, application.pk, fallback=application), status=status.HTTP_201_CREATED)
+        return Response(_write_body(request, application), status=status.HTTP_201_CREATED)
 
 
 @extend_schema(tags=TAGS)
@@ -397,7 +425,7 @@ class ApplicationDetailView(RolesLoadedMixin, APIView):
         application = services.update_application(
             application=application, actor=request.user, data=serializer.service_data()
         )
-        return Response(_read_body(request, pk, fallback=application))
+        return Response(_write_body(request, application))
 
     @extend_schema(summary="删除草稿", responses={204: None, **error_responses(403, 404, 409)})
     def delete(self, request: Request, pk: int) -> Response:
@@ -462,4 +490,4 @@ class ApplicationTransitionsView(RolesLoadedMixin, APIView):
             # Only 退回补正 has a due date; the other services do not take one (a stray due_on was a 500).
             params.pop("due_on", None)
         application = services.run_transition(application=application, actor=request.user, name=name, **params)
-        return Response(_read_body(request, pk, fallback=application))
+        return Response(_write_body(request, application))

@@ -8,6 +8,16 @@ from django.db import connection, models
 
 # psycopg binds at most 65535 parameters per statement; leave room.
 MAX_PARAMETERS = 60000
+# Fields whose Python values psycopg adapts directly (no get_db_prep_save per value).
+PLAIN_FIELDS = (
+    models.DecimalField,
+    models.CharField,
+    models.TextField,
+    models.IntegerField,
+    models.BooleanField,
+    models.ForeignKey,
+    models.AutoField,
+)
 
 
 def bulk_insert(model: type[models.Model], objects: Sequence[models.Model], fields: Sequence[str]) -> None:
@@ -53,21 +63,37 @@ def bulk_set(model: type[models.Model], rows: Iterable[tuple[Any, dict[str, Any]
     casts = [f.db_type(connection) for f in model_fields]
     assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in model_fields)
     value_columns = ", ".join([pk_column, *(quote(f.column) for f in model_fields)])
-    per_row = 1 + len(model_fields)
-    chunk = max(MAX_PARAMETERS // per_row, 1)
-    pk_cast = meta.pk.db_type(connection).replace("serial", "integer")
+    pk_cast = meta.pk.db_type(connection).replace("bigserial", "bigint").replace("serial", "integer")
+    # One array per column, unnested: three parameters whatever the number of rows (a VALUES list with a
+    # placeholder per value cost more in parsing the statement, on both sides, than the UPDATE itself).
+    arrays: list[list[Any]] = [[pk for pk, _values in rows]]
+    for f in model_fields:
+        if isinstance(f, PLAIN_FIELDS):  # psycopg adapts these values as they are
+            arrays.append([values[f.name] for _pk, values in rows])
+        else:
+            arrays.append([f.get_db_prep_save(values[f.name], connection) for _pk, values in rows])
+    unnest = ", ".join(f"%s::{cast}[]" for cast in [pk_cast, *casts])
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), chunk):
-            part = rows[start : start + chunk]
-            placeholder = "(" + ", ".join([f"%s::{pk_cast}", *(f"%s::{cast}" for cast in casts)]) + ")"
-            values_sql = ", ".join([placeholder] * len(part))
-            params: list[Any] = []
-            for pk, values in part:
-                params.append(pk)
-                params.extend(f.get_db_prep_save(values[f.name], connection) for f in model_fields)
-            cursor.execute(
-                f"UPDATE {table} AS t SET {assignments} FROM (VALUES {values_sql}) AS v({value_columns}) "  # noqa: S608
-                f"WHERE t.{pk_column} = v.{pk_column}",
-                params,
-            )
+        cursor.execute(
+            f"UPDATE {table} AS t SET {assignments} FROM unnest({unnest}) AS v({value_columns}) "  # noqa: S608
+            f"WHERE t.{pk_column} = v.{pk_column}",
+            arrays,
+        )
     return len(rows)
+
+
+def copy_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Insert rows given as tuples of ``fields``' values (foreign keys as ids), without making model instances: one
+    COPY on PostgreSQL; elsewhere ``bulk_create`` of instances built from them."""
+    meta = model._meta
+    attnames = [meta.get_field(name).attname for name in fields]
+    if connection.vendor != "postgresql":
+        objects = [model(**dict(zip(attnames, row, strict=True))) for row in rows]
+        if objects:
+            model.objects.bulk_create(objects, batch_size=500)
+        return
+    table = connection.ops.quote_name(meta.db_table)
+    column_sql = ", ".join(connection.ops.quote_name(meta.get_field(name).column) for name in fields)
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({column_sql}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)

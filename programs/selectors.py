@@ -1,11 +1,16 @@
-"""Reads of the public catalogue."""
+"""Reads of the public catalogue, and the static program configuration cached for the applicant's writes."""
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
+from django.db import transaction
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.shortcuts import get_object_or_404
 
-from programs.models import AttachmentRequirement, Call, Program, ProgramBudget, Tier
+from programs.models import AttachmentRequirement, Call, FormField, Program, ProgramBudget, Tier
 
 
 def public_programs() -> QuerySet[Program]:
@@ -46,3 +51,128 @@ def call_with_programs(pk: int) -> tuple[Call, list[dict[str, Any]]]:
         )
     )
     return call, [{"program": p, "budget": p.year_budget} for p in programs]
+
+
+# --- Static program configuration, cached across requests ---------------------------------------------------------
+#
+# Deadline day's writes read the same configuration on every request: a program's row, its tiers, its attachment
+# requirements and form fields, and a call's row with the programs it covers. Staff change these rarely, through the
+# admin or programs.services; each such save (or delete, or change of a call's programs) moves one version number
+# (``config_version``), so the next read after an edit misses the cache and reads the tables afresh — no entry is
+# ever shown after an edit. The version moves at once and again after commit: a request that read the old rows
+# while the edit was still uncommitted cannot leave them cached under the new version.
+
+CONFIG_VERSION_KEY = "programs:config-version"
+CONFIG_TIMEOUT = 24 * 3600
+
+
+@dataclass(frozen=True)
+class ProgramConfig:
+    """A program with its tiers, attachment requirements and form fields, each in its display order."""
+
+    program: Program
+    tiers: tuple[Tier, ...]
+    requirements: tuple[AttachmentRequirement, ...]
+    form_fields: tuple[FormField, ...]
+
+    @property
+    def tiers_by_code(self) -> dict[str, Tier]:
+        return {tier.code: tier for tier in self.tiers}
+
+    @property
+    def tiers_by_id(self) -> dict[int, Tier]:
+        return {tier.pk: tier for tier in self.tiers}
+
+    @property
+    def attachment_kinds(self) -> frozenset[str]:
+        """The kinds an applicant may upload: the program's requirements and "other"."""
+        return frozenset({r.kind for r in self.requirements} | {"other"})
+
+    def prime(self, program: Program) -> Program:
+        """Set the prefetch caches of ``program`` (tiers, requirements, form fields) from this configuration, so
+        that code reading ``program.tiers.all()`` and the like reads no table."""
+        for name, rows in (
+            ("tiers", self.tiers),
+            ("attachment_requirements", self.requirements),
+            ("form_fields", self.form_fields),
+        ):
+            queryset = getattr(program, name).all()
+            queryset._result_cache = list(rows)
+            queryset._prefetch_done = True
+            program._prefetched_objects_cache = {**getattr(program, "_prefetched_objects_cache", {}), name: queryset}
+        return program
+
+
+@dataclass(frozen=True)
+class CallConfig:
+    """A call's row and the ids of the programs it covers."""
+
+    call: Call
+    program_ids: frozenset[int]
+
+
+def config_version() -> int:
+    version = cache.get(CONFIG_VERSION_KEY)
+    if version is None:
+        # Never reuse a number an evicted version once had: start from the clock.
+        version = time.time_ns()
+        if not cache.add(CONFIG_VERSION_KEY, version, timeout=None):
+            version = cache.get(CONFIG_VERSION_KEY) or version
+    return version
+
+
+def bump_config_version(**_signal_kwargs: Any) -> None:
+    """Invalidate every cached configuration, now and again once the current transaction commits."""
+    _bump()
+    transaction.on_commit(_bump)
+
+
+def _bump() -> None:
+    try:
+        cache.incr(CONFIG_VERSION_KEY)
+    except ValueError:  # not there (evicted, or never set)
+        cache.set(CONFIG_VERSION_KEY, time.time_ns(), timeout=None)
+
+
+def program_config(program_id: int) -> ProgramConfig:
+    """The configuration of one program, from the cache or else read in three queries; KeyError when missing."""
+    key = f"programs:program:{config_version()}:{program_id}"
+    config = cache.get(key)
+    if config is None:
+        program = Program.objects.filter(pk=program_id).first()
+        if program is None:
+            raise KeyError(program_id)
+        config = ProgramConfig(
+            program=program,
+            tiers=tuple(Tier.objects.filter(program_id=program_id).order_by("sort_order", "pk")),
+            requirements=tuple(
+                AttachmentRequirement.objects.filter(program_id=program_id).order_by("sort_order", "pk")
+            ),
+            form_fields=tuple(FormField.objects.filter(program_id=program_id).order_by("sort_order", "pk")),
+        )
+        cache.set(key, config, timeout=CONFIG_TIMEOUT)
+    return config
+
+
+def call_config(call_id: int) -> CallConfig:
+    """A call's row and the programs it covers, from the cache or else read in two queries; KeyError when missing."""
+    key = f"programs:call:{config_version()}:{call_id}"
+    config = cache.get(key)
+    if config is None:
+        call = Call.objects.filter(pk=call_id).first()
+        if call is None:
+            raise KeyError(call_id)
+        program_ids = frozenset(
+            Call.programs.through.objects.filter(call_id=call_id).values_list("program_id", flat=True)
+        )
+        config = CallConfig(call=call, program_ids=program_ids)
+        cache.set(key, config, timeout=CONFIG_TIMEOUT)
+    return config
+
+
+def connect_config_signals() -> None:
+    """Invalidate the cached configuration on every save or delete of what it holds (AppConfig.ready)."""
+    for model in (Program, Tier, AttachmentRequirement, FormField, Call):
+        post_save.connect(bump_config_version, sender=model, dispatch_uid=f"programs-config-save-{model.__name__}")
+        post_delete.connect(bump_config_version, sender=model, dispatch_uid=f"programs-config-delete-{model.__name__}")
+    m2m_changed.connect(bump_config_version, sender=Call.programs.through, dispatch_uid="programs-config-call-programs")

@@ -5,9 +5,10 @@ Computed live while the applicant fills in, stored on every write and run again 
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,7 @@ from applications import rules
 from applications.models import COUNTED_STATES, Application, ApplicationUnit, State
 from programs.models import AmountRule, Program
 from programs.rules import CapPolicy, UnitInput, UnitResult, compute_units, standard_amount
+from programs.selectors import call_config, program_config
 
 
 @dataclass(frozen=True)
@@ -117,26 +119,56 @@ def window_open(application: Application, now: timezone.datetime) -> bool:
     return True
 
 
-def assess(application: Application, *, now: timezone.datetime | None = None) -> Assessment:
-    """Compute the standard amount and run every eligibility check for an application as it stands."""
+def assess(
+    application: Application,
+    *,
+    now: timezone.datetime | None = None,
+    units: list[ApplicationUnit] | None = None,
+    attachment_kinds: Iterable[str] | None = None,
+) -> Assessment:
+    """Compute the standard amount and run every eligibility check for an application as it stands.
+
+    A write that holds the application's units (just cleaned, perhaps not yet saved) or its attachment kinds passes
+    them in, and they are not read again; the program's tiers, requirements and fields and the call's programs come
+    from the configuration cache (``programs.selectors``); the organisation's sanction comes with the locked row when
+    the service read it there (``sanction_until``, see ``services.common.locked``).
+    """
     now = now or timezone.now()
     today = timezone.localdate(now)
+    config = program_config(application.program_id)
     program = application.program
     organisation = application.organisation
-    units = list(application.units.select_related("tier").order_by("position", "pk"))
-    per_group, funded = counted_elsewhere(application, keys=[unit.key_normalised for unit in units])
+    if units is None:
+        units = list(application.units.order_by("position", "pk"))
+    tiers = config.tiers_by_id
+    for unit in units:
+        if unit.tier_id is not None and unit.tier_id in tiers:
+            unit.tier = tiers[unit.tier_id]  # the cached row: no join, no query
+    policy = cap_policy(program)
+    if units and (policy.max_units_per_year is not None or policy.funded_once):
+        per_group, funded = counted_elsewhere(application, keys=[unit.key_normalised for unit in units])
+    else:  # nothing to count against: no cap, no key funded once ever, or no unit
+        per_group, funded = {}, set()
     inputs = unit_inputs(application, units)
     results = count_units(program, inputs, per_group, funded)
     claimed = sum(
         (u.claim_amount if u.claim_amount is not None else i.unit_amount for u, i in zip(units, inputs, strict=True)),
         Decimal("0.00"),
     )
-    required = {r.kind: r.name for r in program.attachment_requirements.all() if r.is_required}
-    present = set(application.attachments.values_list("kind", flat=True))
+    required = {r.kind: r.name for r in config.requirements if r.is_required}
+    if attachment_kinds is None:
+        attachment_kinds = application.attachments.values_list("kind", flat=True)
+    present = set(attachment_kinds)
     missing_fields = [
-        f.label for f in program.form_fields.all() if f.is_required and application.form_data.get(f.name) in (None, "")
+        f.label for f in config.form_fields if f.is_required and application.form_data.get(f.name) in (None, "")
     ]
-    sanction = Sanction.objects.active_on(today).filter(organisation_id=organisation.pk).order_by("-ends_on").first()
+    if hasattr(application, "sanction_until"):
+        sanction_until = application.sanction_until
+    else:
+        sanction = (
+            Sanction.objects.active_on(today).filter(organisation_id=organisation.pk).order_by("-ends_on").first()
+        )
+        sanction_until = sanction.ends_on if sanction else None
     facts = rules.EligibilityFacts(
         org_type=organisation.org_type,
         org_type_label=organisation.get_org_type_display(),
@@ -146,12 +178,12 @@ def assess(application: Application, *, now: timezone.datetime | None = None) ->
         founded_on=organisation.founded_on,
         min_years_established=program.min_years_established,
         today=today,
-        sanction_until=sanction.ends_on if sanction else None,
+        sanction_until=sanction_until,
         call_year=application.call.year,
         evidence_window=program.evidence_window,
         evidence_years=program.evidence_years,
         call_open=window_open(application, now),
-        program_in_call=application.call.programs.filter(pk=program.pk).exists(),
+        program_in_call=application.program_id in call_config(application.call_id).program_ids,
         declarations=(
             application.declaration_truthful,
             application.declaration_no_duplicate_funding,
@@ -183,16 +215,52 @@ def assess(application: Application, *, now: timezone.datetime | None = None) ->
     )
 
 
-def store_assessment(application: Application, assessment: Assessment) -> None:
-    """Write the counted amounts; keep the assessment on the instance (``latest_assessment``) so the response
-    that follows the write can show the same eligibility checks without running them a second time."""
+def sanction_until_subquery(today: date, organisation: str = "organisation_id") -> Subquery:
+    """The end of the organisation's active sanction on ``today`` (or NULL), to annotate onto a row whose column
+    ``organisation`` holds the organisation (an application's ``organisation_id``, an organisation's ``pk``)."""
+    return Subquery(
+        Sanction.objects.active_on(today)
+        .filter(organisation_id=OuterRef(organisation))
+        .order_by("-ends_on")
+        .values("ends_on")[:1]
+    )
+
+
+def apply_assessment(application: Application, assessment: Assessment) -> list[str]:
+    """Set the counted amounts on the assessed units and the amounts on the application, in memory only.
+
+    Return the application's fields that changed (to save with the write's own fields): a write then saves each
+    row once. Units already in the database whose counted amount changed are marked for ``store_assessment``.
+    """
     application.latest_assessment = assessment
-    units = list(assessment.units)
-    for unit, result in zip(units, assessment.unit_results, strict=True):
-        unit.counted_amount = result.counted_amount
-        unit.reason_code = result.reason_code
-        unit.reason = result.reason[:300]
-    ApplicationUnit.objects.bulk_update(units, ["counted_amount", "reason_code", "reason"])
-    application.standard_amount = assessment.standard_amount
-    application.claimed_amount = assessment.claimed_amount
-    application.save(update_fields=["standard_amount", "claimed_amount", "updated_at"])
+    changed_units = []
+    for unit, result in zip(assessment.units, assessment.unit_results, strict=True):
+        reason = result.reason[:300]
+        if (unit.counted_amount, unit.reason_code, unit.reason) != (result.counted_amount, result.reason_code, reason):
+            unit.counted_amount, unit.reason_code, unit.reason = result.counted_amount, result.reason_code, reason
+            if unit.pk is not None:
+                changed_units.append(unit)
+    application._changed_units = changed_units
+    fields = []
+    if application.standard_amount != assessment.standard_amount:
+        application.standard_amount = assessment.standard_amount
+        fields.append("standard_amount")
+    if application.claimed_amount != assessment.claimed_amount:
+        application.claimed_amount = assessment.claimed_amount
+        fields.append("claimed_amount")
+    return fields
+
+
+def store_assessment(application: Application, assessment: Assessment, *, save: bool = True) -> list[str]:
+    """Write the counted amounts of the units that changed, and (``save``) the application's amounts when they
+    changed; keep the assessment on the instance (``latest_assessment``) for the response that follows the write.
+
+    With ``save=False`` return the application's changed fields for the caller's own single save.
+    """
+    fields = apply_assessment(application, assessment)
+    changed_units = application.__dict__.pop("_changed_units", [])
+    if changed_units:
+        ApplicationUnit.objects.bulk_update(changed_units, ["counted_amount", "reason_code", "reason"])
+    if save and fields:
+        application.save(update_fields=[*fields, "updated_at"])
+    return fields

@@ -10,7 +10,7 @@ from applications.models import EDITABLE_STATES, Application, Attachment
 from applications.services.common import field_error, locked, require_member
 from core.exceptions import Conflict
 from core.uploads import inspect_upload
-from programs.models import AttachmentRequirement
+from programs.selectors import program_config
 
 
 @transaction.atomic
@@ -24,9 +24,7 @@ def add_attachment(*, application: Application, actor: User, kind: str, uploaded
     require_member(application, actor)
     if application.state not in EDITABLE_STATES:
         raise Conflict(_("只有草稿或退回补正的申报可以上传材料"), code=ApplicationErrorCode.NOT_EDITABLE)
-    requirements = AttachmentRequirement.objects.filter(program_id=application.program_id)
-    kinds = set(requirements.order_by().values_list("kind", flat=True)) | {"other"}
-    if kind not in kinds:
+    if kind not in program_config(application.program_id).attachment_kinds:
         raise field_error("kind", _("本项目没有这类材料"), ApplicationErrorCode.ATTACHMENT_KIND_INVALID)
     facts = inspect_upload(uploaded_file)
     attachment = Attachment(

@@ -23,18 +23,18 @@ from programs.rules import (
 
 
 def lock_organisation_year(organisation_id: int, year: int) -> OrganisationYear:
-    """Take the row lock per (organisation, year) under which caps are counted.
+    """Take the row lock per (organisation, year) under which caps are counted, in one statement.
 
-    The row is made by the organisation's first submission of the year; ON CONFLICT DO NOTHING lets two first
-    submissions at the same moment both make it (the second waits for the first and inserts nothing).
+    ``INSERT … ON CONFLICT (organisation, year) DO UPDATE`` makes the row on the organisation's first submission of
+    the year and locks it in every case (PostgreSQL locks the row it updates on conflict; two first submissions at
+    the same moment queue on the unique index, and the second then updates, i.e. locks, the first one's row).
     """
-    rows = OrganisationYear.objects.select_for_update().filter(organisation_id=organisation_id, year=year)
-    row = rows.first()
-    if row is None:
-        OrganisationYear.objects.bulk_create(
-            [OrganisationYear(organisation_id=organisation_id, year=year)], ignore_conflicts=True
-        )
-        row = rows.get()
+    (row,) = OrganisationYear.objects.bulk_create(
+        [OrganisationYear(organisation_id=organisation_id, year=year)],
+        update_conflicts=True,
+        unique_fields=["organisation", "year"],
+        update_fields=["year"],
+    )
     return row
 
 

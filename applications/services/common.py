@@ -1,9 +1,12 @@
 """Helpers every application service shares: coded field errors, the membership check, the locked row."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from accounts.models import User
 from applications.models import Application
+from applications.services.assessment import sanction_until_subquery
+from programs.selectors import call_config, program_config
 
 
 def field_error(field: str, message: str, code: str) -> ValidationError:
@@ -16,11 +19,37 @@ def require_member(application: Application, actor: User) -> None:
         raise PermissionDenied
 
 
-def locked(application: Application, *, related: tuple[str, ...] = ("organisation", "call", "program")) -> Application:
-    """The application's row, read afresh under its lock, with the ``related`` rows the caller will read."""
+def with_config(application: Application) -> Application:
+    """Attach the application's program (with its tiers, requirements and fields) and call from the configuration
+    cache, unless they are loaded already: the services then read none of these tables."""
+    if not Application.program.is_cached(application):
+        config = program_config(application.program_id)
+        application.program = config.prime(config.program)
+    if not Application.call.is_cached(application):
+        application.call = call_config(application.call_id).call
+    return application
+
+
+def locked(
+    application: Application,
+    *,
+    related: tuple[str, ...] = ("organisation", "call", "program"),
+    assessing: bool = False,
+) -> Application:
+    """The application's row, read afresh under its lock, with the ``related`` rows the caller will read.
+
+    ``assessing``: the caller will assess the application. The row then comes with its organisation and the end of
+    the organisation's active sanction (``sanction_until``) in the same statement, and the program and call from
+    the configuration cache (``with_config``).
+    """
     # of=("self",): without it PostgreSQL also locks the joined call, program and organisation rows, and every
     # submission of a call would queue behind every other on deadline day.
     rows = Application.objects.select_for_update(of=("self",))
+    if assessing:
+        rows = rows.select_related("organisation").annotate(
+            sanction_until=sanction_until_subquery(timezone.localdate())
+        )
+        return with_config(rows.get(pk=application.pk))
     if related:  # select_related() with no names would follow every foreign key
         rows = rows.select_related(*related)
     return rows.get(pk=application.pk)

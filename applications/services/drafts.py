@@ -6,19 +6,21 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, User
+from accounts.models import Membership, Organisation, User
 from applications.error_codes import ApplicationErrorCode
 from applications.models import EDITABLE_STATES, Application, ApplicationUnit, PerformanceTarget, State
-from applications.services.assessment import assess, store_assessment
+from applications.services.assessment import apply_assessment, assess, sanction_until_subquery, store_assessment
 from applications.services.common import field_error, locked, require_member
 from core.exceptions import Conflict
 from core.text import clean_text
 from programs.models import Call, FieldType, Program
 from programs.rules import normalise_unit_key
+from programs.selectors import call_config, program_config
 
 MAX_UNITS = 50
 MAX_TARGETS = 20
@@ -89,7 +91,7 @@ def clean_units(program: Program, raw_units: Iterable[Mapping[str, Any]]) -> lis
     raw_units = list(raw_units)
     if len(raw_units) > MAX_UNITS:
         raise field_error("units", _("一次最多填写%(n)s项") % {"n": MAX_UNITS}, ApplicationErrorCode.TOO_MANY_UNITS)
-    tiers = {t.code: t for t in program.tiers.all()}
+    tiers = program_config(program.pk).tiers_by_code
     units: list[ApplicationUnit] = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(raw_units):
@@ -142,7 +144,7 @@ def clean_form_data(program: Program, raw: Mapping[str, Any]) -> dict[str, Any]:
     """Validate program-specific fields by type; required ones are enforced at submit, not while drafting."""
     if not isinstance(raw, Mapping):
         raise field_error("form_data", _("格式不正确"), ApplicationErrorCode.INVALID)
-    fields = {f.name: f for f in program.form_fields.all()}
+    fields = {f.name: f for f in program_config(program.pk).form_fields}
     unknown = sorted(set(raw) - set(fields))
     if unknown:
         raise field_error(
@@ -219,8 +221,9 @@ def clean_targets(raw_targets: Iterable[Mapping[str, Any]]) -> list[PerformanceT
     return targets
 
 
-def _apply_changes(application: Application, data: Mapping[str, Any]) -> None:
-    """Validate everything first, then write: a refused change leaves the draft exactly as it was."""
+def _clean_changes(application: Application, data: Mapping[str, Any]) -> tuple[list[str], Any, Any]:
+    """Validate everything first, then set the row's fields in memory: a refused change leaves the draft exactly as
+    it was. Return the changed fields of the row, and the new units and targets (None where not sent), unsaved."""
     program = application.program
     units = clean_units(program, data["units"]) if "units" in data else None
     form_data = clean_form_data(program, data["form_data"]) if "form_data" in data else None
@@ -229,7 +232,7 @@ def _apply_changes(application: Application, data: Mapping[str, Any]) -> None:
     if declarations is not None and not isinstance(declarations, Mapping):
         raise field_error("declarations", _("格式不正确"), ApplicationErrorCode.INVALID)
 
-    update_fields = ["updated_at"]
+    update_fields = []
     if form_data is not None:
         application.form_data = form_data
         update_fields.append("form_data")
@@ -242,17 +245,37 @@ def _apply_changes(application: Application, data: Mapping[str, Any]) -> None:
             if key in declarations:
                 setattr(application, field, declarations[key] in (True, "true", "True", "1", 1, "on"))
                 update_fields.append(field)
-    application.save(update_fields=update_fields)
+    return update_fields, units, targets
+
+
+def _write_children(application: Application, units: Any, targets: Any, *, new: bool) -> None:
+    """Replace the units and targets that were sent (each row written once, with its counted amount)."""
     if units is not None:
-        application.units.all().delete()
+        if not new:
+            application.units.all().delete()
         for unit in units:
             unit.application = application
         ApplicationUnit.objects.bulk_create(units)
     if targets is not None:
-        application.targets.all().delete()
+        if not new:
+            application.targets.all().delete()
         for target in targets:
             target.application = application
         PerformanceTarget.objects.bulk_create(targets)
+
+
+def _next_application_id() -> int | None:
+    """The new application's id before its INSERT, where the database has a sequence to ask (PostgreSQL): the
+    reference (which carries the id) is then written with the row, not by a second UPDATE."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))", [Application._meta.db_table])
+        return cursor.fetchone()[0]
+
+
+def reference_for(year: int, pk: int) -> str:
+    return f"ZLPP-{year}-{pk:06d}"
 
 
 @transaction.atomic
@@ -263,22 +286,46 @@ def create_application(
 
     Raise PermissionDenied when the actor belongs to no organisation; ValidationError "program_not_in_call"
     or "call_closed" when the call does not take this program now.
+
+    The row, its units and its targets are each written once, already assessed; the membership comes with the
+    actor when the token authentication loaded it; the program's configuration and the call's programs come from
+    the configuration cache. What was written is kept on the instance (``written``) for the answer's body.
     """
-    membership = Membership.objects.filter(user=actor).select_related("organisation").first()
-    if membership is None:
-        raise PermissionDenied
-    if not call.programs.filter(pk=program.pk).exists() or not program.is_active:
+    try:
+        membership = actor.membership
+    except (Membership.DoesNotExist, AttributeError):
+        raise PermissionDenied from None
+    config = call_config(call.pk)
+    if program.pk not in config.program_ids or not program.is_active:
         raise field_error("program", _("本批次不受理该项目"), ApplicationErrorCode.PROGRAM_NOT_IN_CALL)
     if not call.is_open:
         raise field_error("call", _("不在申报时间内，不能新建申报"), ApplicationErrorCode.CALL_CLOSED)
-    application = Application.objects.create(
-        organisation=membership.organisation, call=call, program=program, created_by=actor
+    organisation = (
+        Organisation.objects.annotate(sanction_until=sanction_until_subquery(timezone.localdate(), "pk"))
+        .filter(pk=membership.organisation_id)
+        .get()
     )
-    application.reference = f"ZLPP-{call.year}-{application.pk:06d}"
-    application.save(update_fields=["reference"])
-    if data:
-        _apply_changes(application, data)
-    store_assessment(application, assess(application))
+    program_config(program.pk).prime(program)
+    application = Application(organisation=organisation, call=call, program=program, created_by=actor)
+    application.sanction_until = organisation.sanction_until
+    _fields, units, targets = _clean_changes(application, data or {})
+    assessment = assess(application, units=units or [], attachment_kinds=())
+    apply_assessment(application, assessment)
+    application.pk = _next_application_id()
+    if application.pk is not None:
+        application.reference = reference_for(call.year, application.pk)
+        application.save(force_insert=True)
+    else:
+        application.save(force_insert=True)
+        application.reference = reference_for(call.year, application.pk)
+        application.save(update_fields=["reference"])
+    _write_children(application, units, targets, new=True)
+    application.written = {
+        "units": list(units or []),
+        "targets": list(targets or []),
+        "attachments": [],
+        "events": [],
+    }
     return application
 
 
@@ -288,13 +335,25 @@ def update_application(*, application: Application, actor: User, data: Mapping[s
 
     Raise PermissionDenied for non-members, Conflict "not_editable" outside draft/returned, ValidationError with
     a code per field otherwise; nothing changes when anything is refused.
+
+    The row is read once under its lock (with the organisation and its sanction) and written once, with the new
+    amounts; new units are assessed before they are inserted, so each is written once.
     """
-    application = locked(application)
+    application = locked(application, assessing=True)
     require_member(application, actor)
     if application.state not in EDITABLE_STATES:
         raise Conflict(_("只有草稿或退回补正的申报可以修改"), code=ApplicationErrorCode.NOT_EDITABLE)
-    _apply_changes(application, data)
-    store_assessment(application, assess(application))
+    update_fields, units, targets = _clean_changes(application, data)
+    attachments = list(application.attachments.order_by("kind", "uploaded_at", "pk"))
+    assessment = assess(application, units=units, attachment_kinds=[a.kind for a in attachments])
+    update_fields += store_assessment(application, assessment, save=False)
+    application.save(update_fields=[*update_fields, "updated_at"])
+    _write_children(application, units, targets, new=False)
+    application.written = {"units": list(assessment.units), "attachments": attachments}
+    if targets is not None:
+        application.written["targets"] = targets
+    if application.state == State.DRAFT and not application.submitted_at:
+        application.written["events"] = []  # no transition leads into a draft: a draft has no history
     return application
 
 

@@ -91,9 +91,9 @@ def _finish(
     comment = clean_text(comment, max_length=COMMENT_MAX_LENGTH, multiline=True, field="comment", strip=True)
     application.state_changed_at = timezone.now()
     application.save(update_fields=["state", "state_changed_at", "updated_at", *update_fields])
-    prev_hash = (
-        ApplicationEvent.objects.filter(application=application).order_by("-pk").values_list("hash", flat=True).first()
-    )
+    # The application's history in one read: its last link for the chain, and the whole list for the answer.
+    history = list(ApplicationEvent.objects.filter(application=application).select_related("actor").order_by("pk"))
+    prev_hash = history[-1].hash if history else None
     event = ApplicationEvent(
         application=application,
         name=name,
@@ -108,6 +108,9 @@ def _finish(
     if workflow.step(name).applicant_facing:
         notify_applicant_task.delay_on_commit(event_id=event.pk)
     application.latest_event = event
+    written = getattr(application, "written", None) or {}
+    written["events"] = sorted([*history, event], key=lambda e: (e.at, e.pk))
+    application.written = written
     return application
 
 
@@ -137,13 +140,15 @@ def submit_application(*, application: Application, actor: User, comment: str = 
     "attachment_missing", "yearly_cap_reached", ...); nothing changes then. Counting happens under the
     (organisation, year) lock, so two submissions at the same moment cannot both pass a cap.
     """
-    application = locked(application)
+    application = locked(application, assessing=True)
     check_transition(application, "submit", actor)
     lock_organisation_year(application.organisation_id, application.call.year)
-    assessment = assess(application)
+    attachments = list(application.attachments.order_by("kind", "uploaded_at", "pk"))
+    assessment = assess(application, attachment_kinds=[a.kind for a in attachments])
     if assessment.failed:
         raise ValidationError([ValidationError(f"{c.name}：{c.message}", code=c.code) for c in assessment.failed])
-    store_assessment(application, assessment)
+    amounts = store_assessment(application, assessment, save=False)
+    application.written = {"units": list(assessment.units), "attachments": attachments}
     from_state = application.state
     application.submit()
     return _finish(
@@ -152,7 +157,7 @@ def submit_application(*, application: Application, actor: User, comment: str = 
         name="submit",
         from_state=from_state,
         comment=comment,
-        update_fields=["submitted_at", "return_reason", "return_due_on"],
+        update_fields=["submitted_at", "return_reason", "return_due_on", *amounts],
         data={"standard_amount": str(assessment.standard_amount)},
     )
 
