@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "publicity",
     "payouts",
     "evaluations",
+    "simulator",
     "demo",
 ]
 
