@@ -23,23 +23,23 @@ def _svg_open(title: str, width: int, height: int) -> list[str]:
 
 
 def paired_bars(
-    rows: Sequence[tuple[str, Decimal, Decimal]], *, title: str, labels: tuple[str, str], width: int = 720
+    rows: Sequence[tuple[str, Decimal, Decimal]], *, title: str, labels: tuple[str, str], width: int = 560
 ) -> str:
     """Per category two horizontal bars, today's and the candidate's amount, labelled in 万元; a legend on top."""
-    label_width, bar, gap, top = 230, 14, 10, 32
+    label_width, bar, gap, top = 200, 14, 10, 32
     plot = width - label_width - 100
     maximum = max((max(a, b) for _, a, b in rows), default=Decimal(0)) or Decimal(1)
     group = bar * 2 + gap
     parts = _svg_open(title, width, top + group * len(rows) + 8)
     for index, (name, colour) in enumerate(zip(labels, (TODAY, CANDIDATE), strict=True)):
-        x = label_width + index * 160
+        x = label_width + index * 120
         parts.append(f'<rect x="{x}" y="8" width="12" height="12" fill="{colour}"/>')
         parts.append(f'<text x="{x + 16}" y="18" font-size="12">{escape(name)}</text>')
     for row, (category, today, candidate) in enumerate(rows):
         y0 = top + row * group
         parts.append(
             f'<text x="{label_width - 8}" y="{y0 + bar}" font-size="12" text-anchor="end" '
-            f'dominant-baseline="middle">{escape(category[:18])}</text>'
+            f'dominant-baseline="middle">{escape(category[:15])}</text>'
         )
         for index, (value, colour) in enumerate(((today, TODAY), (candidate, CANDIDATE))):
             length = float(value) / float(maximum) * plot
@@ -56,9 +56,9 @@ def paired_bars(
     return "".join(parts)
 
 
-def gains_and_losses(rows: Sequence[tuple[str, Decimal]], *, title: str, width: int = 720) -> str:
+def gains_and_losses(rows: Sequence[tuple[str, Decimal]], *, title: str, width: int = 560) -> str:
     """A diverging bar per organisation around a centre line: gains to the right (green), losses to the left (red)."""
-    label_width, bar, top = 230, 18, 8
+    label_width, bar, top = 200, 18, 8
     plot = (width - label_width - 20) / 2
     centre = label_width + plot
     maximum = max((abs(v) for _, v in rows), default=Decimal(0)) or Decimal(1)
@@ -74,7 +74,7 @@ def gains_and_losses(rows: Sequence[tuple[str, Decimal]], *, title: str, width: 
         text = f"{sign}{_wan(abs(delta))}"
         parts.append(
             f'<text x="{label_width - 8}" y="{y + bar / 2}" font-size="12" text-anchor="end" '
-            f'dominant-baseline="middle">{escape(name[:18])}</text>'
+            f'dominant-baseline="middle">{escape(name[:15])}</text>'
         )
         parts.append(
             f'<rect x="{x:.1f}" y="{y + 2}" width="{length:.1f}" height="{bar - 5}" fill="{colour}">'
