@@ -105,6 +105,11 @@ class ProgramAdmin(SimpleHistoryAdmin):
     list_filter = ("rule_set", "direction", "review_track", "amount_rule", "amounts_are_defaults", "is_active")
     list_select_related = ("rule_set", "counterpart")
     autocomplete_fields = ("counterpart",)
+
+    def view_on_site(self, program: Program) -> str | None:
+        """Only an active program has a public page."""
+        return program.get_absolute_url() if program.is_active else None
+
     search_fields = ("code", "name", "clause")
     inlines = (
         TierInline,
@@ -204,12 +209,30 @@ class RuleSetProgramInline(admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-    fields = ("code", "name", "amount_rule", "unit_amount", "max_units_per_year", "amounts_are_defaults", "counterpart")
+    fields = (
+        "code",
+        "name",
+        "amount_rule",
+        "unit_amount",
+        "max_units_per_year",
+        "default_annual_budget",
+        "amounts_are_defaults",
+        "counterpart",
+        "named_by",
+    )
     readonly_fields = fields
+    view_on_site = False
     verbose_name_plural = _("规则集中的资助项目（点击进入编辑）")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Program]:
+        return super().get_queryset(request).select_related("counterpart").prefetch_related("counterparts_named")
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    @admin.display(description=_("以本项目为对应项目的"))
+    def named_by(self, program: Program) -> str:
+        return "、".join(p.code for p in program.counterparts_named.all()) or "—"
 
 
 @admin.register(RuleSet)

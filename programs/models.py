@@ -273,8 +273,11 @@ class Program(models.Model):
             errors["claim_required"] = ValidationError(
                 _("定额资助的项目不按实际费用申报"), code=ProgramErrorCode.CLAIM_NOT_ALLOWED_FOR_FIXED
             )
+        own_rule_set = (
+            self.rule_set_id or RuleSet.objects.filter(code=DRAFT_RULE_SET_CODE).values_list("pk", flat=True).first()
+        )
         if self.counterpart_id is not None and (
-            self.counterpart_id == self.pk or self.counterpart.rule_set_id == (self.rule_set_id or None)
+            self.counterpart_id == self.pk or self.counterpart.rule_set_id == own_rule_set
         ):
             errors["counterpart"] = ValidationError(
                 _("对应项目须属于另一个规则集"), code=ProgramErrorCode.COUNTERPART_SAME_RULE_SET

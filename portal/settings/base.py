@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "publicity",
     "payouts",
     "evaluations",
+    "simulator",
     "dashboard",
     "demo",
 ]

@@ -193,3 +193,15 @@ def test_a_call_may_not_cover_a_program_of_another_rule_set(client, both_rule_se
     assert response.status_code == 200
     assert "以下项目不属于本批次的规则集：F23-03" in response.content.decode()
     assert not Call.objects.filter(title="混合批次").exists()
+
+
+def test_a_counterpart_must_be_in_another_rule_set(both_rule_sets):
+    from django.core.exceptions import ValidationError
+
+    p83, p91 = Program.objects.get(code="P8-3"), Program.objects.get(code="P9-1")
+    p83.counterpart = p91
+    with pytest.raises(ValidationError) as error:
+        p83.full_clean()
+    assert error.value.error_dict["counterpart"][0].code == "counterpart_same_rule_set"
+    p83.counterpart = Program.objects.get(code="F23-03")
+    p83.full_clean()

@@ -1,0 +1,2 @@
+# Reuse the workflow fixtures (roles, programs, the open call, make_application).
+from tests.applications.conftest import *  # noqa: F403
