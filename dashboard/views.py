@@ -124,6 +124,7 @@ def _context(request: HttpRequest, call: Call, form: ThresholdForm | None = None
             }
             for row in forecast.programs
         ],
+        "notified_any": bool(alerts),
         "threshold": threshold,
         "threshold_form": form,
         "may_set_threshold": may_set_threshold(request.user),

@@ -51,6 +51,7 @@ def test_a_lowered_budget_shows_in_the_forecast_and_tells_the_approver_once(demo
     client.force_login(approver)
     html = client.get(reverse("dashboard:call", args=[demo.pk])).content.decode()
     assert "0.714285 低于预警值（已通知审定人）" in html
+    assert reverse("applications:notifications") in html
 
 
 def test_the_demo_calls_pack_lists_the_approved_sample_with_its_score(demo):
