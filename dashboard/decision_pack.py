@@ -33,7 +33,7 @@ from programs.rules import (
 )
 from publicity.models import Objection, ObjectionStatus, PublicityNotice
 
-TEMPLATE = "dashboard/decision_pack.html"
+TEMPLATE = "pdf/decision_pack.html"
 
 # Why an application of the call is not on the list, and why a unit counted less (codes as in the records).
 NOT_FUNDED_REJECTED = "rejected"

@@ -202,6 +202,7 @@ def test_the_error_codes_are_the_strings_clients_already_receive():
         "registration_field_locked",
         "phone_invalid",
         "bank_account_invalid",
+        "cnaps_invalid",
         "account_name_mismatch",
         "already_member",
         "role_invalid",

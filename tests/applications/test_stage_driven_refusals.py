@@ -36,7 +36,7 @@ BODY = {"reason": "测试原因", "comment": "测试"}
 
 def test_the_table_marks_exactly_these_steps_as_stage_driven():
     assert {step.name for step in workflow.STEPS if not step.person_driven} == set(SOURCE)
-    assert workflow.PERSON_STEPS == ("submit", "withdraw", "accept", "return", "reject", "approve")
+    assert workflow.PERSON_STEPS == ("submit", "withdraw", "accept", "return", "reject", "approve", "send_back")
 
 
 def snapshot(application: Application) -> tuple:

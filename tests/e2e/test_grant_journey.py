@@ -328,7 +328,7 @@ def test_a_grant_goes_from_sign_up_to_evaluation(browsing, open_call, staff, mai
 
     with browsing.step("22-export-and-pay", finance2):
         with finance2.expect_download() as download_info:
-            finance2.get_by_role("link", name="导出 XLSX").click()
+            finance2.get_by_role("link", name="拨付清单（XLSX，供签字留档）").click()
         export = download_info.value
         assert export.suggested_filename.endswith(".xlsx")
         sheet = load_workbook(io.BytesIO(Path(export.path()).read_bytes())).active
