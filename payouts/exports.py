@@ -23,9 +23,10 @@ import xlsxwriter
 from django.conf import settings
 from django.utils import timezone
 
+from core.csv import neutralise
 from core.money import format_yuan, to_chinese_capitals
 from payouts.models import PayoutBatch
-from payouts.rules import bank_purpose, neutralise
+from payouts.rules import bank_purpose
 
 # The 拨付清单 for people.
 HEADERS = (

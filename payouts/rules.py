@@ -9,7 +9,6 @@ from payouts.error_codes import PayoutErrorCode
 
 ACCOUNT_NUMBER_RE = re.compile(r"^[0-9]{8,30}$")
 # STACK.md: cells starting with these are formulas to Excel and WPS (CSV/formula injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def payee_problem(*, name: str, bank_name: str, account_number: str, account_name: str) -> PayoutErrorCode | None:
@@ -30,12 +29,6 @@ def mask_account(number: str) -> str:
     if len(number) <= 8:
         return number
     return f"{number[:4]} **** **** {number[-4:]}"
-
-
-def neutralise(value: object) -> str:
-    """Prefix a text cell that a spreadsheet would read as a formula with an apostrophe."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
 
 
 def batch_checksum(lines: Iterable[tuple[str, str, str, Decimal]]) -> str:

@@ -8,11 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from applications.models import State
+from core.csv import neutralise
 from core.exceptions import Conflict
 from evaluations.models import PerformanceReport
 from payouts import services
 from payouts.models import BatchStatus, LineStatus, PayoutBatch, PayoutEvent, PayoutLine
-from payouts.rules import batch_checksum, mask_account, neutralise, payee_problem
+from payouts.rules import batch_checksum, mask_account, payee_problem
 from tests import stages
 
 pytestmark = pytest.mark.django_db
