@@ -19,6 +19,8 @@ class Role:
 
 
 VIEW_CATALOGUE = (
+    # The rule sets: the approver compares them in the policy simulator, everyone sees which one a call uses.
+    "programs.view_ruleset",
     "programs.view_program",
     "programs.view_tier",
     "programs.view_call",

@@ -205,3 +205,15 @@ def test_a_counterpart_must_be_in_another_rule_set(both_rule_sets):
     assert error.value.error_dict["counterpart"][0].code == "counterpart_same_rule_set"
     p83.counterpart = Program.objects.get(code="F23-03")
     p83.full_clean()
+
+
+def test_the_approver_who_runs_the_simulator_sees_the_rule_sets_it_compares_but_may_not_edit_them(
+    client, both_rule_sets
+):
+    client.force_login(staff_in("审定人"))
+    final = RuleSet.objects.get(code="final-2023")
+
+    listing = client.get(reverse("admin:programs_ruleset_changelist"))
+    assert listing.status_code == 200 and "深市监规〔2023〕2号" in listing.content.decode()
+    page = client.get(reverse("admin:programs_ruleset_change", args=[final.pk])).content.decode()
+    assert 'name="_save"' not in page  # read-only for the approver; the administrator edits
