@@ -1,23 +1,32 @@
 """Writes of the dashboard: a call's forecast threshold, and the forecast check that tells the approvers once per
 crossing when a program's projected pro-rata factor drops below it."""
 
+import hashlib
+import json
 import logging
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
 from django.core.mail import send_mail
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.roles import ADMINISTRATOR, APPROVER, user_has_role
+from allocations.models import AllocationRun, RunStatus
 from applications.models import Notification
+from dashboard.decision_pack import may_download_pack, pack_facts, render_pack_html
 from dashboard.error_codes import DashboardErrorCode
 from dashboard.forecast import ProgramForecast, call_forecast
-from dashboard.models import ForecastAlert, ForecastSetting
+from dashboard.models import DecisionPack, ForecastAlert, ForecastSetting, PackStatus
+from notices.services import render_html_to_pdf, write_file_atomically
 from programs.models import Call
 
 logger = logging.getLogger(__name__)
@@ -143,3 +152,97 @@ def check_open_forecasts(*, now: datetime | None = None) -> CheckResult:
         checked, crossed, notified = checked + result.checked, crossed + result.crossed, notified + result.notified
     logger.info("forecast check: %s programs, %s crossed, %s notified", checked, crossed, notified)
     return CheckResult(checked=checked, crossed=crossed, notified=notified)
+
+
+# --- 决策材料: the decision pack of an allocation run, stored once per set of facts -------------------------------
+
+SECONDS_PER_PACK_PAGE = 0.4  # measured (benchmarks/decision_pack.py): ~0.37 s a page
+ROWS_PER_PACK_PAGE = 26
+STALE_RENDERING = timedelta(minutes=15)  # a job that died mid-render may be taken over after this
+
+
+def facts_digest(facts: dict) -> str:
+    canonical = json.dumps(facts, ensure_ascii=False, sort_keys=True, separators=(",", ":"), cls=DjangoJSONEncoder)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def estimated_pack_seconds(pack: DecisionPack) -> int:
+    """A rough duration for the progress bar: WeasyPrint lays out the list at about 26 rows and 0.4 s a page."""
+    pages = 4 + pack.listed_count // ROWS_PER_PACK_PAGE
+    return max(2, round(pages * SECONDS_PER_PACK_PAGE))
+
+
+def pack_progress(pack: DecisionPack, now: datetime | None = None) -> int:
+    """Percent for the progress bar, from the time spent against the estimate (99 at most until it is done)."""
+    if pack.is_done:
+        return 100
+    if pack.status != PackStatus.RENDERING or pack.started_at is None:
+        return 0
+    spent = ((now or timezone.now()) - pack.started_at).total_seconds()
+    return max(1, min(99, int(100 * spent / estimated_pack_seconds(pack))))
+
+
+def request_decision_pack(*, run: AllocationRun, actor: User) -> DecisionPack:
+    """The pack of the run's current facts: the stored one when these facts were rendered before, else a new or
+    failed one queued for rendering (rendered here at once when it is small). 审定人 and 系统管理员 only."""
+    if not may_download_pack(actor):
+        raise PermissionDenied
+    if run.status != RunStatus.DONE:
+        raise ValidationError(_("资金分配尚未完成，暂不能生成决策材料"), code=DashboardErrorCode.RUN_NOT_DONE)
+    facts = pack_facts(run)
+    digest = facts_digest(facts)
+    with transaction.atomic():
+        pack, created = DecisionPack.objects.get_or_create(
+            run=run,
+            facts_sha256=digest,
+            defaults={"facts": facts, "listed_count": len(facts["listed"]), "requested_by": actor},
+        )
+        if not created and pack.status == PackStatus.FAILED:
+            DecisionPack.objects.filter(pk=pack.pk).update(status=PackStatus.PENDING, error="")
+            pack.status, pack.error = PackStatus.PENDING, ""
+            created = True
+    if pack.is_done or not created:
+        return pack
+    if pack.listed_count <= settings.DECISION_PACK_INLINE_MAX:
+        return render_stored_decision_pack(pack_id=pack.pk)
+    from dashboard.tasks import render_decision_pack_task
+
+    render_decision_pack_task.delay_on_commit(pack_id=pack.pk)
+    return pack
+
+
+def _claim_pack(pack_id: int) -> DecisionPack | None:
+    with transaction.atomic():
+        pack = DecisionPack.objects.select_for_update().get(pk=pack_id)
+        now = timezone.now()
+        busy = pack.status == PackStatus.RENDERING and pack.started_at and now - pack.started_at < STALE_RENDERING
+        if pack.is_done or busy:
+            return None
+        pack.status, pack.started_at, pack.error = PackStatus.RENDERING, now, ""
+        pack.save(update_fields=["status", "started_at", "error"])
+        return pack
+
+
+def render_stored_decision_pack(*, pack_id: int) -> DecisionPack:
+    """Render a pack's PDF from the facts it was asked for and store it (idempotent: a done or busy pack is left)."""
+    pack = _claim_pack(pack_id)
+    if pack is None:
+        return DecisionPack.objects.get(pk=pack_id)
+    try:
+        pdf = render_html_to_pdf(render_pack_html(pack.facts))
+        name = f"decision-packs/run-{pack.run_id}/{pack.facts_sha256[:16]}-{uuid.uuid4().hex[:8]}.pdf"
+        name = write_file_atomically(default_storage, name, pdf)
+    except Exception as error:  # recorded on the row and shown to the approver, then re-raised
+        logger.exception("decision pack %s failed", pack_id)
+        DecisionPack.objects.filter(pk=pack_id).update(
+            status=PackStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
+        raise
+    DecisionPack.objects.filter(pk=pack_id).update(
+        status=PackStatus.DONE,
+        file=name,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        size=len(pdf),
+        finished_at=timezone.now(),
+    )
+    return DecisionPack.objects.get(pk=pack_id)

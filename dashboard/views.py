@@ -9,7 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
@@ -23,11 +23,18 @@ from applications.models import State
 from core.csv import safe_row
 from dashboard.charts import Series, bar_chart, funnel_chart, line_chart
 from dashboard.concentration import Concentration, call_concentration, share
-from dashboard.decision_pack import may_download_pack, render_decision_pack
+from dashboard.decision_pack import may_download_pack
 from dashboard.forecast import Forecast, call_forecast
-from dashboard.models import ForecastAlert
+from dashboard.models import DecisionPack, ForecastAlert
 from dashboard.selectors import Overview, call_overview
-from dashboard.services import may_set_threshold, set_forecast_threshold, threshold_of
+from dashboard.services import (
+    estimated_pack_seconds,
+    may_set_threshold,
+    pack_progress,
+    request_decision_pack,
+    set_forecast_threshold,
+    threshold_of,
+)
 from programs.models import Call
 
 DASHBOARD_ROLES = (INTAKE, APPROVER, FINANCE, ADMINISTRATOR)
@@ -303,18 +310,51 @@ def chart_csv(request: HttpRequest, call_id: int, chart: str) -> HttpResponse:
     return response
 
 
-@staff_member_required
-def decision_pack(request: HttpRequest, run_id: int) -> HttpResponse:
-    """The decision pack (决策材料) of a finished allocation run as PDF: 审定人 and 系统管理员 only, 404 for others."""
+def _finished_run(request: HttpRequest, run_id: int) -> AllocationRun:
     if not may_download_pack(request.user):
         raise Http404
     run = get_object_or_404(AllocationRun.objects.select_related("call", "started_by", "cap_sweep"), pk=run_id)
     if run.status != RunStatus.DONE:
         raise Http404
-    pdf = render_decision_pack(run)
-    response = HttpResponse(pdf, content_type="application/pdf")
+    return run
+
+
+def _pack_file_response(pack: DecisionPack) -> FileResponse:
+    response = FileResponse(pack.file.open("rb"), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(
-        True, f"决策材料-{run.call.title}-资金分配第{run.pk}号.pdf"
+        True, f"决策材料-{pack.run.call.title}-资金分配第{pack.run_id}号.pdf"
     )
     response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
     return response
+
+
+@staff_member_required
+def decision_pack(request: HttpRequest, run_id: int) -> HttpResponse:
+    """The decision pack (决策材料) of a finished allocation run as PDF: 审定人 and 系统管理员 only, 404 for others.
+
+    The pack of the run's current facts: served at once when stored or small, else rendered by a job while the
+    approver watches its progress page."""
+    run = _finished_run(request, run_id)
+    pack = request_decision_pack(run=run, actor=request.user)
+    if pack.is_done:
+        return _pack_file_response(pack)
+    return HttpResponseRedirect(reverse("dashboard:decision_pack_status", args=[run.pk, pack.pk]))
+
+
+@staff_member_required
+def decision_pack_status(request: HttpRequest, run_id: int, pack_id: int) -> HttpResponse:
+    """The progress of a pack being rendered, refreshed every two seconds; its download once done."""
+    run = _finished_run(request, run_id)
+    pack = get_object_or_404(DecisionPack.objects.select_related("run__call"), pk=pack_id, run=run)
+    if pack.is_done and request.GET.get("download"):
+        return _pack_file_response(pack)
+    context = {
+        **admin.site.each_context(request),
+        "title": _("决策材料"),
+        "run": run,
+        "pack": pack,
+        "progress": pack_progress(pack),
+        "estimate": estimated_pack_seconds(pack),
+    }
+    return render(request, "dashboard/decision_pack_status.html", context)

@@ -330,3 +330,7 @@ LOGGING = {
         "fontTools": {"level": "WARNING"},
     },
 }
+
+# The 决策材料 of a run with up to this many 拟资助 rows renders in the request (about 26 rows a page, 0.4 s a page);
+# a larger one renders in a Celery job while the approver watches its progress.
+DECISION_PACK_INLINE_MAX = env.int("DECISION_PACK_INLINE_MAX", default=400)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from pypdf import PdfReader
@@ -21,6 +22,7 @@ from dashboard.decision_pack import (
     pack_facts,
     render_decision_pack,
 )
+from dashboard.models import DecisionPack, PackStatus
 from programs.models import ProgramBudget
 from programs.rules import REASON_YEARLY_CAP_REACHED
 from publicity import services as publicity_services
@@ -195,7 +197,7 @@ def test_the_pack_downloads_for_the_approver_and_the_administrator_only(client, 
     assert response.status_code == status
     if status == 200:
         assert response["Content-Type"] == "application/pdf"
-        assert response.content.startswith(b"%PDF")
+        assert b"".join(response.streaming_content).startswith(b"%PDF")
         assert "attachment" in response["Content-Disposition"]
 
 
@@ -212,3 +214,64 @@ def test_the_run_admin_page_links_the_pack_for_the_approver(client, allocated, r
 
     assert reverse("dashboard:decision_pack", args=[allocated["run"].pk]) in html
     assert "下载决策材料（PDF）" in html
+
+
+def _download(response) -> bytes:
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    return b"".join(response.streaming_content)
+
+
+def test_the_pack_is_stored_once_per_facts_and_a_new_one_is_made_when_publicity_changes_them(
+    client, allocated, open_call, roles
+):
+    client.force_login(roles["approver"])
+    url = reverse("dashboard:decision_pack", args=[allocated["run"].pk])
+
+    first = _download(client.get(url))
+    again = _download(client.get(url))
+    assert first == again and DecisionPack.objects.count() == 1  # the stored file, not a second rendering
+    pack = DecisionPack.objects.get()
+    assert pack.status == PackStatus.DONE and pack.facts == pack_facts(allocated["run"])
+
+    publicity_services.open_publicity_notice(call=open_call, actor=roles["approver"])
+    stages.uphold_objection(allocated["approved"][0], roles, reason="经核查，异议成立")
+    after = _download(client.get(url))
+
+    assert DecisionPack.objects.count() == 2
+    assert "经核查，异议成立" in _text(after) and "经核查，异议成立" not in _text(first)
+
+
+@override_settings(DECISION_PACK_INLINE_MAX=0)
+def test_a_large_pack_renders_in_a_job_while_the_approver_watches_its_progress(
+    client, allocated, roles, django_capture_on_commit_callbacks
+):
+    client.force_login(roles["approver"])
+    run = allocated["run"]
+
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.get(reverse("dashboard:decision_pack", args=[run.pk]))
+    pack = DecisionPack.objects.get()
+    status_url = reverse("dashboard:decision_pack_status", args=[run.pk, pack.pk])
+    assert response.status_code == 302 and response["Location"] == status_url
+    assert pack.status == PackStatus.PENDING and len(queued) == 1
+
+    waiting = client.get(status_url).content.decode()
+    assert 'http-equiv="refresh"' in waiting and "<progress" in waiting and "排队中" in waiting
+
+    queued[0]()  # the Celery job (eager here), as the worker runs it after the commit
+    done = client.get(status_url).content.decode()
+    assert 'http-equiv="refresh"' not in done and "已生成" in done
+    data = _download(client.get(status_url + "?download=1"))
+    assert _text(data) == _text(render_decision_pack(run))
+
+
+@pytest.mark.parametrize("role", ["intake", "finance", "expert"])
+def test_the_progress_page_is_404_for_other_staff_and_for_another_runs_pack(client, allocated, roles, role):
+    client.force_login(roles["approver"])
+    _download(client.get(reverse("dashboard:decision_pack", args=[allocated["run"].pk])))
+    pack = DecisionPack.objects.get()
+
+    client.force_login(roles[role])
+    assert client.get(reverse("dashboard:decision_pack_status", args=[allocated["run"].pk, pack.pk])).status_code == 404
+    client.force_login(roles["approver"])
+    assert client.get(reverse("dashboard:decision_pack_status", args=[999999, pack.pk])).status_code == 404
