@@ -8,5 +8,7 @@ class ProgramsConfig(AppConfig):
 
     def ready(self) -> None:
         from programs.selectors import connect_config_signals
+        from programs.signals import connect_rule_set_signals
 
         connect_config_signals()
+        connect_rule_set_signals()

@@ -131,3 +131,15 @@ def test_production_settings_refuse_to_start_without_a_secret_key():
 
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_the_demo_call_covers_the_drafts_nine_items_even_after_the_2023_rules_are_loaded():
+    call_command("seed_programs", verbosity=0)
+    call_command("seed_programs", "--rules", "2023", verbosity=0)
+    call_command("seed_demo", verbosity=0)
+
+    open_call = Call.objects.latest("year")
+    codes = set(open_call.programs.values_list("code", flat=True))
+    assert len(codes) == 9 and not any(code.startswith("F23-") for code in codes)
+    assert not Call.objects.filter(programs__code__startswith="F23-").exists()
+    assert not ProgramBudget.objects.filter(program__code__startswith="F23-").exists()

@@ -217,3 +217,20 @@ def test_the_approver_who_runs_the_simulator_sees_the_rule_sets_it_compares_but_
     assert listing.status_code == 200 and "深市监规〔2023〕2号" in listing.content.decode()
     page = client.get(reverse("admin:programs_ruleset_change", args=[final.pk])).content.decode()
     assert 'name="_save"' not in page  # read-only for the approver; the administrator edits
+
+
+def test_no_write_path_puts_a_program_of_another_rule_set_into_a_call(both_rule_sets):
+    from django.core.exceptions import ValidationError
+    from django.db import transaction
+
+    call = CallFactory()  # the draft rule set's
+    final = Program.objects.get(code="F23-03")
+
+    with pytest.raises(ValidationError) as refused, transaction.atomic():
+        call.programs.add(Program.objects.get(code="P8-3"), final)
+    assert refused.value.error_list[0].code == "program_outside_rule_set"
+    with pytest.raises(ValidationError), transaction.atomic():
+        call.programs.set([final])
+    with pytest.raises(ValidationError), transaction.atomic():
+        final.calls.add(call)
+    assert not call.programs.filter(code="F23-03").exists()

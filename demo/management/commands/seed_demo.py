@@ -20,7 +20,7 @@ from accounts.rules import build_uscc
 from allocations.services import execute_allocation, start_allocation
 from applications import services as application_services
 from applications.models import Application
-from programs.models import Call, Program, ProgramBudget
+from programs.models import DRAFT_RULE_SET_CODE, Call, Program, ProgramBudget
 from publicity import services as publicity_services
 from review import services as review_services
 
@@ -127,10 +127,13 @@ class Command(BaseCommand):
             raise CommandError(
                 "seed_demo refuses to run with these settings (DEMO_SEED_ALLOWED is off, e.g. production)."
             )
-        programs = list(Program.objects.order_by("sort_order", "code"))
+        # The demo calls use the draft's nine items; the 2023 rule set (seed_programs --rules 2023), loaded before or
+        # after, stays out of them: a call covers the programs of one rule set only.
+        draft = Program.objects.filter(rule_set__code=DRAFT_RULE_SET_CODE).order_by("sort_order", "code")
+        programs = list(draft)
         if not programs:
             call_command("seed_programs", stdout=self.stdout)
-            programs = list(Program.objects.order_by("sort_order", "code"))
+            programs = list(draft.all())
         call_command("sync_roles", stdout=self.stdout)
 
         created_users = 0
