@@ -85,7 +85,8 @@ def notify_applicant_task(*, event_id: int) -> int:
 
 @shared_task(acks_late=True)
 def notify_applicant_events_task(*, event_ids: list[int]) -> int:
-    """Tell the applicant organisations about the state changes of a bulk transition (one task per organisation)."""
+    """Tell the applicant organisations about the state changes of a bulk transition (a task per group of
+    organisations, each organisation's events in one task)."""
     return sum(notify_applicant_task.run(event_id=event_id) for event_id in event_ids)
 
 

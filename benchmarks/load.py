@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
-DATABASE_NAME = "portal_load"
+DATABASE_NAME = os.environ.get("LOAD_DATABASE_NAME", "portal_load")
 HOST = "127.0.0.1"
 PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
@@ -65,6 +65,7 @@ def server_env(args: argparse.Namespace, media: str) -> dict[str, str]:
         "GUNICORN_THREADS": str(args.threads),
         "GUNICORN_BIND": f"{HOST}:{args.port}",
         "LOG_LEVEL": "WARNING",
+        "LOAD_BENCHMARK_FLOOR": "1",  # serves /load-floor, the constant-JSON floor
     }
 
 
@@ -358,6 +359,46 @@ def run_level(
     return results
 
 
+def run_floor(port: int, users: int, count: int) -> tuple[float, list[float]]:
+    """The floor at the same concurrency: ``users`` clients each send ``count`` GETs of the constant-JSON view back
+    to back. Return (requests/s, latencies in ms)."""
+    samples: list[float] = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(users)
+
+    def client() -> None:
+        connection = Client(port)
+        mine = []
+        barrier.wait()
+        for _ in range(count):
+            status, _body, elapsed_ms = request(connection, "GET", "/load-floor")
+            if status != 200:
+                raise SystemExit(f"floor answered {status}")
+            mine.append(elapsed_ms)
+        connection.conn.close()
+        with lock:
+            samples.extend(mine)
+
+    threads = [threading.Thread(target=client) for _ in range(users)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return len(samples) / (time.perf_counter() - started), samples
+
+
+def report_floor(results: Results, floor_rate: float, floor_samples: list[float]) -> None:
+    steps = [s for s in ("create", "fill", "upload", "submit") if s in results.samples]
+    api = [v for s in steps for v in results.samples[s]]
+    rate = len(api) / results.elapsed
+    print(
+        f"floor (constant JSON, same concurrency, back to back): {floor_rate:.1f} requests/s, "
+        f"p50 {percentile(floor_samples, 50):.0f} ms, p95 {percentile(floor_samples, 95):.0f} ms; "
+        f"API {rate:.1f} requests/s, p95 {percentile(api, 95):.0f} ms; ratio {rate / floor_rate:.3f} (goal >= 0.25)"
+    )
+
+
 def report(users: int, results: Results) -> None:
     steps = [s for s in ("create", "fill", "upload", "submit") if s in results.samples]
     api = [v for s in steps for v in results.samples[s]]
@@ -435,6 +476,7 @@ def main() -> None:
             offset += users * args.flows
             results = run_level(args.port, users, args.flows, tokens, seeded["call"], seeded["kinds"], args.think)
             report(users, results)
+            report_floor(results, *run_floor(args.port, users, 8 * args.flows))
             submitted.extend(results.submitted_ids)
     finally:
         os.killpg(server.pid, signal.SIGTERM)

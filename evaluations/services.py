@@ -21,6 +21,7 @@ from accounts.roles import APPROVER, FINANCE, INTAKE, user_has_role
 from applications import services as application_services
 from applications.models import Application, ApplicationEvent, State
 from applications.tasks import notify_members_task
+from core.db import bulk_insert
 from core.exceptions import Conflict
 from core.text import clean_text
 from core.uploads import inspect_upload
@@ -116,15 +117,23 @@ def open_reports_in_bulk(*, application_ids: list[int], disbursed_on: date) -> i
     )
     programs = {p.pk: p for p in Program.objects.filter(pk__in={r[2] for r in rows})}
     calls = {c.pk: c for c in Call.objects.filter(pk__in={r[1] for r in rows})}
+    now = timezone.now()
     reports = [
         PerformanceReport(
             application_id=pk,
             due_on=rules.report_due_on(disbursed_on, rules.report_due_months(calls[call], programs[program])),
+            created_at=now,
+            updated_at=now,
         )
         for pk, call, program in rows
         if rules.report_required(programs[program])
     ]
-    PerformanceReport.objects.bulk_create(reports, batch_size=5000)
+    # One COPY on PostgreSQL whatever the number (a bank file of 20,000 lines opens 20,000 reports at once).
+    bulk_insert(
+        PerformanceReport,
+        reports,
+        ("application", "due_on", "status", "grade", "grade_comment", "created_at", "updated_at"),
+    )
     return len(reports)
 
 

@@ -2,12 +2,12 @@
 
 The same rows as the one-by-one services write (state, ``state_changed_at``, one chained event each, the
 applicant's notification), in a number of statements that does not grow with the number of applications: one lock,
-one UPDATE, one read of the chain heads, one insert of the events (COPY on PostgreSQL) and one notification task
-per organisation, queued after commit.
+one UPDATE, one read of the chain heads, one insert of the events (COPY on PostgreSQL) and the notification tasks,
+queued after commit, one per group of organisations (``notification_groups``).
 """
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from django.db import connection, transaction
@@ -22,6 +22,9 @@ from applications.models import Application, ApplicationEvent, State
 from applications.tasks import notify_applicant_events_task
 from core.db import bulk_insert
 from core.exceptions import Conflict
+
+# Events per notification task queued by a bulk transition (each organisation's events stay in one task).
+NOTIFY_EVENTS_PER_TASK = 200
 
 EVENT_FIELDS = ("id", "application", "name", "from_state", "to_state", "actor", "at", "comment", "data")
 
@@ -85,9 +88,26 @@ def transition_in_bulk(
     else:
         ApplicationEvent.objects.bulk_create(events, batch_size=500)
     if step.applicant_facing:
-        by_organisation: dict[int, list[int]] = defaultdict(list)
-        for (_pk, _state, organisation), event in zip(rows, events, strict=True):
-            by_organisation[organisation].append(event.pk)
-        for event_ids in by_organisation.values():
+        for event_ids in notification_groups(
+            (organisation, event.pk) for (_pk, _state, organisation), event in zip(rows, events, strict=True)
+        ):
             notify_applicant_events_task.delay_on_commit(event_ids=event_ids)
     return events
+
+
+def notification_groups(pairs: Iterable[tuple[int, int]], size: int | None = None) -> list[list[int]]:
+    """Group (organisation, event id) pairs into the event ids of one notification task each: an organisation's
+    events always in one task, organisations added to a task until it holds ``size`` events (at least one
+    organisation per task). Queueing a task costs about a millisecond, so a bank file of 20,000 lines queues
+    about 100 tasks instead of 20,000."""
+    size = size or NOTIFY_EVENTS_PER_TASK
+    by_organisation: dict[int, list[int]] = defaultdict(list)
+    for organisation, event_id in pairs:
+        by_organisation[organisation].append(event_id)
+    groups: list[list[int]] = []
+    for event_ids in by_organisation.values():
+        if groups and len(groups[-1]) + len(event_ids) <= size:
+            groups[-1].extend(event_ids)
+        else:
+            groups.append(list(event_ids))
+    return groups

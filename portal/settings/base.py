@@ -199,6 +199,8 @@ SIMPLE_HISTORY_REVERT_DISABLED = True
 # The client's address for login lockout and rate limits, the same everywhere (core.net.client_ip): REMOTE_ADDR,
 # or behind the deployment's reverse proxy (which overwrites X-Forwarded-For) the last entry of that header.
 BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+# benchmarks/load.py only: serve /load-floor, a constant JSON view measured beside the API as its floor.
+LOAD_BENCHMARK_FLOOR = env.bool("LOAD_BENCHMARK_FLOOR", default=False)
 AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
 ALLAUTH_TRUSTED_PROXY_COUNT = 1 if BEHIND_PROXY else 0
 

@@ -44,3 +44,7 @@ def test_unreachable_broker_gives_503_naming_the_broker(client, closed_port, mon
 def test_healthz_needs_no_login_and_refuses_writes(client):
     assert client.post(reverse("core:healthz")).status_code == 405
     assert client.head(reverse("core:healthz")).status_code == 200
+
+
+def test_the_load_benchmarks_floor_view_is_not_served_without_its_setting(client):
+    assert client.get("/load-floor").status_code == 404

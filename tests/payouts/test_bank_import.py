@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from applications.models import ApplicationEvent, Notification, State
+from applications.services.bulk import notification_groups
 from evaluations.models import PerformanceReport
 from payouts import services
 from payouts.models import LineStatus, PayoutEvent
@@ -83,9 +84,11 @@ def test_bulk_import_keeps_events_reports_and_notifications_and_its_chain_verifi
         assert events[-1].prev_hash == events[-2].hash
     assert PerformanceReport.objects.filter(application__in=applications).count() == 3
     assert PayoutEvent.objects.filter(batch=batch, name="line_paid").count() == 3
-    # one task per organisation (each application here is its own organisation's), each telling its members once
-    assert len(callbacks) == len({a.organisation_id for a in applications})
+    # the three organisations' events in one task (a task per group of organisations), each organisation told
+    assert len(callbacks) == 1
     assert Notification.objects.count() > notified
+    told = set(Notification.objects.filter(event__name="disburse").values_list("application_id", flat=True))
+    assert told == {a.pk for a in applications}
     out = StringIO()
     call_command("verify_audit_chain", stdout=out)  # raises CommandError on any broken link
     # Importing the same file again changes nothing and writes no line event.
@@ -130,3 +133,13 @@ def test_statements_of_an_import_do_not_grow_with_its_lines(make_awarded, roles,
             services.import_bank_results(batch=batch, actor=roles["finance"], file=result_file(file))
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_notification_groups_keep_an_organisations_events_together_and_bound_each_task():
+    pairs = [(1, 10), (2, 20), (1, 11), (3, 30), (3, 31), (3, 32), (4, 40)]
+
+    groups = notification_groups(pairs, size=3)
+
+    assert groups == [[10, 11, 20], [30, 31, 32], [40]]
+    # an organisation with more events than a task holds still gets one task of its own
+    assert notification_groups([(5, 1), (5, 2), (5, 3), (6, 4)], size=2) == [[1, 2, 3], [4]]

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from accounts.models import Organisation
 from applications.models import State
-from payouts import services
+from payouts import exports, services
 from payouts.exports import HEADERS
 from payouts.models import PayoutEvent
 
@@ -97,6 +97,23 @@ def test_bank_file_has_the_banks_columns_short_purpose_and_no_totals_row(batch, 
     assert all(len(row[5]) <= 12 for row in rows[1:]) and rows[1][5] == lines[0].purpose[:12]
     # the 联行号 is the one on file when the batch was built (a snapshot, like the account)
     assert [row[3] for row in rows[1:]] == [line.bank_cnaps for line in lines]
+
+
+def test_streamed_bank_file_is_byte_for_byte_the_expected_file(batch, roles):
+    lines = list(batch.lines.order_by("position"))
+    expected = "\ufeff收款户名,收款账号,开户行,开户行联行号,金额,用途,申报编号\r\n"
+    assert {line.bank_account_name for line in lines} == {'=HYPERLINK("x")'}  # one organisation, a formula
+    for line in lines:
+        formula = '"\'=HYPERLINK(""x"")"'  # neutralised, then quoted
+        cells = (formula, line.bank_account_number, line.bank_name, line.bank_cnaps, f"{line.amount:.2f}")
+        expected += ",".join((*cells, line.purpose[:20], line.reference)) + "\r\n"
+
+    response = client_for(roles["finance"]).get(f"/api/v1/payout-batches/{batch.pk}/export/?format=csv")
+    streamed = b"".join(response.streaming_content)
+
+    assert streamed.decode("utf-8") == expected
+    # a chunk of one row at a time gives the same bytes: rows are never split or joined differently
+    assert b"".join(exports.iter_bank_csv(batch, rows_per_chunk=1)) == streamed
 
 
 def test_result_template_is_prefilled_with_references_and_imports_back(batch, roles):
