@@ -32,7 +32,9 @@ def portal_site() -> PortalSite:
 
 class PortalAccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        super().send_mail(template_prefix, email, {"current_site": portal_site(), "site_url": settings.SITE_URL, **context})
+        super().send_mail(
+            template_prefix, email, {"current_site": portal_site(), "site_url": settings.SITE_URL, **context}
+        )
 
     def get_email_confirmation_url(self, request, emailconfirmation) -> str:
         return absolute_url(reverse("account_confirm_email", args=[emailconfirmation.key]))
