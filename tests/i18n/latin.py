@@ -32,14 +32,19 @@ ALLOWED_WORDS = frozenset(
         "ISO",
         "CQC",
         "CNAS",
-        "Email",  # never wanted: listed only in REFUSED below, see there
+        "SB",  # the 申报书's check code starts SB-
+        "ZLPP",  # application references start ZLPP-
+        "certutil",  # commands a reader types to check a file's SHA-256 digest
+        "hashfile",
+        "sha256sum",
     }
-) - {"Email"}
+)
 # Tokens removed before the word check: addresses, links, file names, references and codes with digits.
 CODE_PATTERNS = [
     re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),  # e-mail addresses
     re.compile(r"https?://\S+"),  # URLs
     re.compile(r"/[\w\-./?=&%#]*"),  # paths (/me/applications/…)
+    re.compile(r"\b[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?"),  # host names (portal.example.cn:8111)
     re.compile(r"[\w\-（）()\u4e00-\u9fff]+\.(?:pdf|png|jpe?g|ofd|docx|xlsx|csv|zip|svg|txt)\b", re.IGNORECASE),
     re.compile(r"\b[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+\b"),  # ZLPP-2026-000001, SB-…, P8-3, GB-32100
     re.compile(r"\b(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{2,}\b"),  # anything holding a digit: USCC values, codes, sizes
