@@ -2,7 +2,8 @@
 
 Codes, numbers and names are allowed: e-mail addresses, URLs, file names, references such as ZLPP-2026-000001 or
 SB-…, and the abbreviations on the allow-list (USCC, PDF, API …). Everything else made of two or more Latin letters
-is reported with a little context, so that a failing test says where the English is.
+is reported with a little context, so that a failing test says where the English is; so is Latin punctuation right
+after Chinese text (「请登录.」).
 """
 
 import re
@@ -50,6 +51,9 @@ CODE_PATTERNS = [
     re.compile(r"\b(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{2,}\b"),  # anything holding a digit: USCC values, codes, sizes
 ]
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# A Latin full stop, comma, colon, question or exclamation mark right after Chinese (「请登录.」): Chinese text takes
+# full-width punctuation.
+LATIN_PUNCTUATION = re.compile(r"[\u4e00-\u9fff]\s*[.,:;!?](?=\s|$|[\u4e00-\u9fff])")
 
 
 class _TextParser(HTMLParser):
@@ -91,4 +95,7 @@ def latin_words(text: str) -> list[str]:
             continue
         start, end = max(match.start() - 20, 0), match.end() + 20
         found.append(f"{match.group()!r} in …{cleaned[start:end].strip()}…")
+    for match in LATIN_PUNCTUATION.finditer(text):
+        start, end = max(match.start() - 20, 0), match.end() + 20
+        found.append(f"Latin punctuation {match.group()!r} in …{text[start:end].strip()}…")
     return found
