@@ -49,6 +49,7 @@ CODE_PATTERNS = [
     re.compile(r"[\w\-（）()\u4e00-\u9fff]+\.(?:pdf|png|jpe?g|ofd|docx|xlsx|csv|zip|svg|txt)\b", re.IGNORECASE),
     re.compile(r"\b[A-Z][A-Z0-9]*(?:-[A-Z0-9]+)+\b"),  # ZLPP-2026-000001, SB-…, P8-3, GB-32100
     re.compile(r"\b(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{2,}\b"),  # anything holding a digit: USCC values, codes, sizes
+    re.compile(r"\b[A-Z0-9]{8,}\b"),  # verification codes, which may happen to hold no digit
 ]
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 # A Latin full stop, comma, colon, question or exclamation mark right after Chinese (「请登录.」): Chinese text takes
