@@ -7,6 +7,9 @@ PIP := $(VENV)/bin/pip
 MANAGE := $(PY) manage.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The base URL of the links in e-mails, notifications and QR codes follows where the demo serves.
+SITE_URL ?= http://$(if $(filter 0.0.0.0,$(HOST)),127.0.0.1,$(HOST)):$(PORT)
+export SITE_URL
 # Debian packages the portal needs at run time (PDF rendering, CJK fonts, translations).
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk fontconfig gettext
 # Debian packages the tests add: Chromium for the browser journey and the accessibility audit, Node for axe-core.

@@ -1,4 +1,5 @@
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponsePermanentRedirect, JsonResponse
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -23,3 +24,9 @@ FLOOR_BODY = {"id": 1, "state": "draft", "reference": "ZLPP-2026-000001", "eligi
 def load_floor(request: HttpRequest) -> JsonResponse:
     """``GET /load-floor``: a constant JSON body (benchmarks/load.py measures it beside the API)."""
     return JsonResponse(FLOOR_BODY)
+
+
+@require_safe
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """``GET /favicon.ico``, which browsers ask for whatever the page links: the portal's SVG icon."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))

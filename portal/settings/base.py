@@ -21,7 +21,10 @@ SECRET_KEY = env("SECRET_KEY", default="insecure-local-development-key-change-me
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+# The one base URL of every absolute link the portal sends or prints: e-mails (allauth's too, accounts.adapter),
+# notifications, the award notice's and the 申报书's verification QR codes. `make demo` / `make serve` set it from
+# HOST and PORT, so the links of a demo on another port lead back to it.
+SITE_URL = env("SITE_URL", default=f"http://{env('HOST', default='127.0.0.1')}:{env('PORT', default='8000')}")
 # The bank's 附言 field of a payment: the 用途 of the upload file is cut to this many characters.
 PAYOUT_PURPOSE_MAX_LENGTH = env.int("PAYOUT_PURPOSE_MAX_LENGTH", default=20)
 
@@ -182,6 +185,8 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="ht
 ACCOUNT_SESSION_REMEMBER = False
 # The login form with a bounded e-mail address (a 300-character one was a DataError on PostgreSQL).
 ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm"}
+# Its e-mails carry the portal's name and links under SITE_URL (no django.contrib.sites: nothing to keep in step).
+ACCOUNT_ADAPTER = "accounts.adapter.PortalAccountAdapter"
 # django-axes decides password lockout (5 failures per username and address, with a Chinese message).
 # allauth's failed-login limit is set looser, so that axes always answers first for passwords; it still
 # matters for second-factor codes, which axes does not see: at most 10 wrong TOTP codes per user per 5 minutes.
