@@ -150,6 +150,12 @@ class ApplicationBaseSerializer(serializers.ModelSerializer):
     state_label = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
     award_notice_url = serializers.SerializerMethodField()
+    award_notice_code = serializers.SerializerMethodField(
+        help_text="资助通知书的验证码；通知书出具前为 null",
+    )
+    verify_url = serializers.SerializerMethodField(
+        help_text="通知书的公开验证地址（与通知书二维码相同）；通知书出具前为 null",
+    )
 
     class Meta:
         model = Application
@@ -172,6 +178,8 @@ class ApplicationBaseSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "award_notice_url",
+            "award_notice_code",
+            "verify_url",
         )
         read_only_fields = fields
 
@@ -188,6 +196,16 @@ class ApplicationBaseSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_award_notice_url(self, application: Application) -> str | None:
         return selectors.award_notice_url(application, self.context.get("request"))
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_award_notice_code(self, application: Application) -> str | None:
+        verification = selectors.award_notice_verification(application)
+        return verification[0] if verification else None
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_verify_url(self, application: Application) -> str | None:
+        verification = selectors.award_notice_verification(application)
+        return verification[1] if verification else None
 
 
 class ApplicationSummarySerializer(ApplicationBaseSerializer):
