@@ -31,7 +31,7 @@ from applications.models import (
     State,
     is_member,
 )
-from core.api import StrictCharField, error_responses
+from core.api import AmountTextField, DateTextField, StrictCharField, error_responses
 from core.parsers import LimitedJSONParser
 from programs.models import Call, Program
 
@@ -266,10 +266,8 @@ class ApplicationSerializer(ApplicationBaseSerializer):
 class ApplicationUnitWriteSerializer(serializers.Serializer):
     key = StrictCharField(required=False, allow_blank=True, max_length=100, label=_("编号"))
     tier = StrictCharField(required=False, allow_blank=True, allow_null=True, max_length=40, label=_("档次编号"))
-    claim_amount = serializers.DecimalField(
-        max_digits=14, decimal_places=2, required=False, allow_null=True, label=_("申报金额（元）")
-    )
-    issued_on = serializers.DateField(required=False, allow_null=True, label=_("取得/发布日期"))
+    claim_amount = AmountTextField(required=False, allow_null=True, label=_("申报金额（元）"))
+    issued_on = DateTextField(required=False, allow_null=True, allow_blank=True, label=_("取得/发布日期"))
     description = StrictCharField(required=False, allow_blank=True, max_length=300, label=_("说明"))
 
 

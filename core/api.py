@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -47,6 +47,37 @@ class StrictCharField(serializers.CharField):
         if error is not None:
             raise serializers.ValidationError(error.messages, code=error.code)
         return super().to_internal_value(data)
+
+
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string"}, {"type": "number"}],
+        "nullable": True,
+        "description": "金额（元）：数字，或如 30000、30,000、3万、全角数字的文字",
+        "example": "30000.00",
+    }
+)
+class AmountTextField(serializers.Field):
+    """An amount in yuan as a client sends it: a JSON number or text such as 「30,000」 or 「3万」.
+
+    Passed on as text to the service, which reads it as the pages do (``core.normalise.amount_text``) and judges it
+    together with the rest of the body, so that every error comes back in one round.
+    """
+
+    default_error_messages = {"not_amount": gettext_lazy("金额请填写数字或文字，例如 30000、30,000 或 3万")}
+
+    def to_internal_value(self, data: Any) -> str:
+        if isinstance(data, bool) or not isinstance(data, (str, int, float)):
+            self.fail("not_amount")
+        return data if isinstance(data, str) else str(data)
+
+    def to_representation(self, value: Any) -> str:
+        return str(value)
+
+
+@extend_schema_field({"type": "string", "format": "date", "nullable": True, "example": "2026-03-15"})
+class DateTextField(StrictCharField):
+    """A date as ISO text (2026-03-15), passed on to the service, which judges it with the rest of the body."""
 
 
 class StrictModelSerializer(serializers.ModelSerializer):
