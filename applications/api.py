@@ -31,7 +31,7 @@ from applications.models import (
     State,
     is_member,
 )
-from core.api import StrictCharField, error_responses
+from core.api import AmountTextField, DateTextField, StrictCharField, error_responses
 from core.parsers import LimitedJSONParser
 from programs.models import Call, Program
 
@@ -150,6 +150,12 @@ class ApplicationBaseSerializer(serializers.ModelSerializer):
     state_label = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
     award_notice_url = serializers.SerializerMethodField()
+    award_notice_code = serializers.SerializerMethodField(
+        help_text="资助通知书的验证码；通知书出具前为 null",
+    )
+    verify_url = serializers.SerializerMethodField(
+        help_text="通知书的公开验证地址（与通知书二维码相同）；通知书出具前为 null",
+    )
 
     class Meta:
         model = Application
@@ -172,6 +178,8 @@ class ApplicationBaseSerializer(serializers.ModelSerializer):
             "created_at",
             "updated_at",
             "award_notice_url",
+            "award_notice_code",
+            "verify_url",
         )
         read_only_fields = fields
 
@@ -188,6 +196,16 @@ class ApplicationBaseSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_award_notice_url(self, application: Application) -> str | None:
         return selectors.award_notice_url(application, self.context.get("request"))
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_award_notice_code(self, application: Application) -> str | None:
+        verification = selectors.award_notice_verification(application)
+        return verification[0] if verification else None
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_verify_url(self, application: Application) -> str | None:
+        verification = selectors.award_notice_verification(application)
+        return verification[1] if verification else None
 
 
 class ApplicationSummarySerializer(ApplicationBaseSerializer):
@@ -248,10 +266,8 @@ class ApplicationSerializer(ApplicationBaseSerializer):
 class ApplicationUnitWriteSerializer(serializers.Serializer):
     key = StrictCharField(required=False, allow_blank=True, max_length=100, label=_("编号"))
     tier = StrictCharField(required=False, allow_blank=True, allow_null=True, max_length=40, label=_("档次编号"))
-    claim_amount = serializers.DecimalField(
-        max_digits=14, decimal_places=2, required=False, allow_null=True, label=_("申报金额（元）")
-    )
-    issued_on = serializers.DateField(required=False, allow_null=True, label=_("取得/发布日期"))
+    claim_amount = AmountTextField(required=False, allow_null=True, label=_("申报金额（元）"))
+    issued_on = DateTextField(required=False, allow_null=True, allow_blank=True, label=_("取得/发布日期"))
     description = StrictCharField(required=False, allow_blank=True, max_length=300, label=_("说明"))
 
 

@@ -18,8 +18,10 @@ WINDOW_NONE = "none"
 WINDOW_PREVIOUS_YEAR = "previous_year"
 WINDOW_LAST_YEARS = "last_years"
 
-# The three declarations (申报承诺) in the order of ``EligibilityFacts.declarations``.
+# The three declarations (申报承诺) in the order of ``EligibilityFacts.declarations``, and their keys in the API's
+# write body (``declarations.<key>``).
 DECLARATION_NAMES = (_lazy("真实性承诺"), _lazy("不多头申报承诺"), _lazy("接受折算调整"))
+DECLARATION_KEYS = ("truthful", "no_duplicate_funding", "accept_adjustment")
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,10 @@ class Check:
     the applicant pages key on it). ``number`` is what people call the check: E1…E9, M1 (materials), U1 (units),
     shown beside its name. E6 (数量上限与重复资助) is the one check with two codes: ``ALREADY_FUNDED`` when only
     the funded-once rule fails, else ``YEARLY_CAP_REACHED``.
+
+    ``fields`` names what a failed check is about, as (path, message) pairs in the API's write body:
+    ``units.0.issued_on`` (units counted from 0), ``form_data.<name>``, ``attachments.<kind>``,
+    ``declarations.<key>``, ``program``. Checks about the organisation (E1–E4, E9) or the call's dates name none.
     """
 
     number: str
@@ -37,6 +43,7 @@ class Check:
     name: str
     passed: bool
     message: str
+    fields: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,9 @@ class EligibilityFacts:
     tier_required: bool
     missing_attachments: Sequence[str] = field(default_factory=tuple)
     missing_form_fields: Sequence[str] = field(default_factory=tuple)
+    # The kinds and names of the missing materials and form fields, in the order of the labels above (for ``fields``).
+    missing_attachment_kinds: Sequence[str] = field(default_factory=tuple)
+    missing_form_field_names: Sequence[str] = field(default_factory=tuple)
 
 
 def full_years_between(start: date, end: date) -> int:
@@ -167,9 +177,9 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
     )
 
     # E5 证明材料时间
-    outside = [
-        u.label
-        for u in facts.units
+    outside_at = [
+        i
+        for i, u in enumerate(facts.units)
         if u.issued_on is not None
         and not evidence_in_window(
             u.issued_on,
@@ -179,7 +189,9 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
             today=facts.today,
         )
     ]
-    undated = [u.label for u in facts.units if u.issued_on is None and facts.evidence_window != WINDOW_NONE]
+    undated_at = [i for i, u in enumerate(facts.units) if u.issued_on is None and facts.evidence_window != WINDOW_NONE]
+    outside = [facts.units[i].label for i in outside_at]
+    undated = [facts.units[i].label for i in undated_at]
     ok = not outside and not undated
     allowed = allowed_dates_text(
         window=facts.evidence_window, years=facts.evidence_years, call_year=facts.call_year, today=facts.today
@@ -196,13 +208,34 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
             "u": "、".join(undated),
             "allowed": allowed,
         }
-    checks.append(Check("E5", ApplicationErrorCode.EVIDENCE_OUT_OF_WINDOW, _("证明材料时间"), ok, message))
+    where = {
+        **{
+            i: _("%(u)s：请填写取得/发布日期（本项目接受%(allowed)s的日期）")
+            % {"u": facts.units[i].label, "allowed": allowed}
+            for i in undated_at
+        },
+        **{
+            i: _("%(u)s：取得/发布日期不在要求的时间范围内（本项目接受%(allowed)s的日期）")
+            % {"u": facts.units[i].label, "allowed": allowed}
+            for i in outside_at
+        },
+    }
+    checks.append(
+        Check(
+            "E5",
+            ApplicationErrorCode.EVIDENCE_OUT_OF_WINDOW,
+            _("证明材料时间"),
+            ok,
+            message,
+            tuple((f"units.{i}.issued_on", where[i]) for i in sorted(where)),
+        )
+    )
 
     # E6 数量上限与同一事项只资助一次
-    over_cap = [
-        r.key or str(i + 1) for i, r in enumerate(facts.unit_results) if r.reason_code == REASON_YEARLY_CAP_REACHED
-    ]
-    funded = [r.key or str(i + 1) for i, r in enumerate(facts.unit_results) if r.reason_code == REASON_ALREADY_FUNDED]
+    over_cap_at = [i for i, r in enumerate(facts.unit_results) if r.reason_code == REASON_YEARLY_CAP_REACHED]
+    funded_at = [i for i, r in enumerate(facts.unit_results) if r.reason_code == REASON_ALREADY_FUNDED]
+    over_cap = [facts.unit_results[i].key or str(i + 1) for i in over_cap_at]
+    funded = [facts.unit_results[i].key or str(i + 1) for i in funded_at]
     ok = not over_cap and not funded
     code = ApplicationErrorCode.YEARLY_CAP_REACHED
     if ok:
@@ -212,7 +245,20 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
     else:
         message = _("以下事项已获资助，同一事项不重复资助：%(u)s") % {"u": "、".join(funded)}
         code = ApplicationErrorCode.ALREADY_FUNDED
-    checks.append(Check("E6", code, _("数量上限与重复资助"), ok, message))
+    e6_fields = {
+        **{i: _("超过本年度资助数量上限") for i in over_cap_at},
+        **{i: _("该事项已获资助，不重复资助") for i in funded_at},
+    }
+    checks.append(
+        Check(
+            "E6",
+            code,
+            _("数量上限与重复资助"),
+            ok,
+            message,
+            tuple((f"units.{i}", e6_fields[i]) for i in sorted(e6_fields)),
+        )
+    )
 
     # E7 申报时间
     ok = facts.call_open and facts.program_in_call
@@ -222,7 +268,16 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
         message = _("本批次不受理该项目")
     else:
         message = _("不在申报时间内，系统不再受理提交")
-    checks.append(Check("E7", ApplicationErrorCode.CALL_CLOSED, _("申报时间"), ok, message))
+    checks.append(
+        Check(
+            "E7",
+            ApplicationErrorCode.CALL_CLOSED,
+            _("申报时间"),
+            ok,
+            message,
+            (("program", message),) if not facts.program_in_call else (),
+        )
+    )
 
     # E8 承诺: the message names only the declarations still unticked.
     ok = all(facts.declarations)
@@ -234,6 +289,11 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
             _("申报承诺"),
             ok,
             _("已确认全部承诺") if ok else _("请勾选：%(d)s") % {"d": "、".join(missing)},
+            tuple(
+                (f"declarations.{key}", _("请勾选“%(d)s”") % {"d": name})
+                for key, name, given in zip(DECLARATION_KEYS, DECLARATION_NAMES, facts.declarations, strict=True)
+                if not given
+            ),
         )
     )
 
@@ -258,24 +318,44 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
             _("申报材料"),
             ok,
             _("必需材料已上传") if ok else _("请上传：%(m)s") % {"m": "、".join(facts.missing_attachments)},
+            tuple(
+                (f"attachments.{kind}", _("请上传“%(m)s”") % {"m": name})
+                for kind, name in zip(facts.missing_attachment_kinds, facts.missing_attachments, strict=False)
+            ),
         )
     )
 
     # U1 申报内容
     problems: list[str] = []
+    unit_fields: list[tuple[str, str]] = []
     if not facts.units:
         problems.append(_("请至少填写一项申报事项"))
+        unit_fields.append(("units", _("请至少填写一项申报事项")))
     if facts.key_required and any(not u.has_key for u in facts.units):
         problems.append(_("请填写每一项的编号"))
+        unit_fields += [
+            (f"units.{i}.key", _("%(u)s：请填写编号") % {"u": u.label})
+            for i, u in enumerate(facts.units)
+            if not u.has_key
+        ]
     if facts.tier_required and any(not u.has_tier for u in facts.units):
         problems.append(_("请为每一项选择档次"))
-    missing_claims = [
-        r.key or str(i + 1) for i, r in enumerate(facts.unit_results) if r.reason_code == REASON_CLAIM_MISSING
-    ]
+        unit_fields += [
+            (f"units.{i}.tier", _("%(u)s：请选择档次") % {"u": u.label})
+            for i, u in enumerate(facts.units)
+            if not u.has_tier
+        ]
+    claims_at = [i for i, r in enumerate(facts.unit_results) if r.reason_code == REASON_CLAIM_MISSING]
+    missing_claims = [facts.unit_results[i].key or str(i + 1) for i in claims_at]
     if missing_claims:
         problems.append(_("请填写实际发生费用：%(u)s") % {"u": "、".join(missing_claims)})
+        unit_fields += [(f"units.{i}.claim_amount", _("请填写实际发生费用")) for i in claims_at]
     if facts.missing_form_fields:
         problems.append(_("请填写：%(f)s") % {"f": "、".join(facts.missing_form_fields)})
+        unit_fields += [
+            (f"form_data.{name}", _("请填写“%(f)s”") % {"f": label})
+            for name, label in zip(facts.missing_form_field_names, facts.missing_form_fields, strict=False)
+        ]
     ok = not problems
     checks.append(
         Check(
@@ -284,6 +364,7 @@ def check_eligibility(facts: EligibilityFacts) -> list[Check]:
             _("申报内容"),
             ok,
             _("申报内容已填写完整") if ok else "；".join(problems),
+            tuple(unit_fields),
         )
     )
     return checks

@@ -1,5 +1,7 @@
 """Permission-aware reads of applications: each role sees what its work needs; everything else is 404."""
 
+from collections.abc import Callable
+
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404, HttpRequest
@@ -126,6 +128,34 @@ def next_step_for_applicant(application: Application) -> str:
         State.CLAWBACK: _("按通知退回资金"),
         State.CLOSED: "—",
     }[application.state]
+
+
+# How the public verify page of a code is addressed: notices registers its builder (``notices.services.verify_url``,
+# the one the notice prints under its QR code) when the app is ready; applications imports nothing of notices.
+_verify_url_builder: Callable[[str], str] | None = None
+
+
+def register_verify_url(builder: Callable[[str], str]) -> None:
+    """Set the function that turns a verification code into the absolute URL of its public verify page."""
+    global _verify_url_builder
+    _verify_url_builder = builder
+
+
+def award_notice_verification(application: Application) -> tuple[str, str] | None:
+    """The award notice's verification code and public verify URL once a notice has been issued, else None.
+
+    Read through the reverse relation like ``award_notice_url`` (no query where the queryset selects it); the URL is
+    the one printed on the notice, so it follows the portal's base-URL setting.
+    """
+    if application.state not in FINANCE_STATES or _verify_url_builder is None:
+        return None
+    try:
+        notice = application.award_notice
+    except ObjectDoesNotExist:
+        return None
+    if not notice.is_issued:
+        return None
+    return notice.verification_code, _verify_url_builder(notice.verification_code)
 
 
 def award_notice_url(application: Application, request: HttpRequest | None = None) -> str | None:

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -49,6 +49,37 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(
+    {
+        "oneOf": [{"type": "string"}, {"type": "number"}],
+        "nullable": True,
+        "description": "金额（元）：数字，或如 30000、30,000、3万、全角数字的文字",
+        "example": "30000.00",
+    }
+)
+class AmountTextField(serializers.Field):
+    """An amount in yuan as a client sends it: a JSON number or text such as 「30,000」 or 「3万」.
+
+    Passed on as text to the service, which reads it as the pages do (``core.normalise.amount_text``) and judges it
+    together with the rest of the body, so that every error comes back in one round.
+    """
+
+    default_error_messages = {"not_amount": gettext_lazy("金额请填写数字或文字，例如 30000、30,000 或 3万")}
+
+    def to_internal_value(self, data: Any) -> str:
+        if isinstance(data, bool) or not isinstance(data, (str, int, float)):
+            self.fail("not_amount")
+        return data if isinstance(data, str) else str(data)
+
+    def to_representation(self, value: Any) -> str:
+        return str(value)
+
+
+@extend_schema_field({"type": "string", "format": "date", "nullable": True, "example": "2026-03-15"})
+class DateTextField(StrictCharField):
+    """A date as ISO text (2026-03-15), passed on to the service, which judges it with the rest of the body."""
+
+
 class StrictModelSerializer(serializers.ModelSerializer):
     """A ModelSerializer whose text model fields are ``StrictCharField``."""
 
@@ -66,7 +97,15 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField(help_text=gettext_lazy("中文说明"))
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),
-        help_text=gettext_lazy("逐字段的错误：字段名 → 中文说明列表；与字段无关的错误时为空"),
+        help_text=gettext_lazy(
+            "逐字段的错误：字段名 → 中文说明列表；与字段无关的错误时为空。提交被拒时为字段路径，例如 "
+            "form_data.annual_revenue、units.0.issued_on（从0数起）、attachments.certificate、declarations.truthful"
+        ),
+    )
+    field_codes = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        required=False,
+        help_text=gettext_lazy("逐字段的稳定错误代码，与 fields 同键、同序（输入有误时给出）"),
     )
 
 
@@ -115,6 +154,15 @@ CSRF_FAILED_DETAIL = gettext_lazy(
 UNTRANSLATED = {"No data provided": gettext_lazy("请求体为空，请提交一个 JSON 对象")}
 
 
+def _codes(detail: Any) -> list[str]:
+    """The codes of ``detail`` in the order ``_messages`` gives its messages."""
+    if isinstance(detail, list):
+        return [c for item in detail for c in _codes(item)]
+    if isinstance(detail, dict):
+        return [c for item in detail.values() for c in _codes(item)]
+    return [getattr(detail, "code", None) or "invalid"]
+
+
 def _messages(detail: Any) -> list[str]:
     if isinstance(detail, list):
         return [m for item in detail for m in _messages(item)]
@@ -139,6 +187,8 @@ def django_validation_error_to_drf(error: DjangoValidationError) -> exceptions.V
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """Render every API error as ``{"code", "detail", "fields"}`` with a Chinese detail."""
+    # A refusal that lists its reasons as a whole may also name the fields at fault (FieldedValidationError).
+    named_fields = getattr(exc, "field_errors", None) if isinstance(exc, DjangoValidationError) else None
     if isinstance(exc, DjangoValidationError):
         exc = django_validation_error_to_drf(exc)
     elif isinstance(exc, ServiceConflict):
@@ -161,18 +211,26 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return None
     detail = exc.detail if isinstance(exc, exceptions.APIException) else response.data
     fields: dict[str, list[str]] = {}
+    field_codes: dict[str, list[str]] = {}
     if isinstance(exc, exceptions.ValidationError):
         code = _first_code(detail) or "invalid"
         if isinstance(detail, dict):
             non_field = detail.get("non_field_errors") or detail.get("__all__")
-            fields = {k: _messages(v) for k, v in detail.items() if k not in ("non_field_errors", "__all__")}
+            named = {k: v for k, v in detail.items() if k not in ("non_field_errors", "__all__")}
+            fields = {k: _messages(v) for k, v in named.items()}
+            field_codes = {k: _codes(v) for k, v in named.items()}
             message = "；".join(_messages(non_field)) if non_field else _("提交的内容有误，请按提示修改")
         else:
             message = "；".join(_messages(detail))
+        for path, errors in (named_fields or {}).items():
+            fields[path] = [str(m) for e in errors for m in e.messages]
+            field_codes[path] = [e.code or "invalid" for e in errors for _m in e.messages]
     else:
         code = _first_code(detail) or getattr(exc, "default_code", "error")
         message = "；".join(_messages(detail))
     response.data = {"code": code, "detail": message, "fields": fields}
+    if isinstance(exc, exceptions.ValidationError):
+        response.data["field_codes"] = field_codes
     return response
 
 

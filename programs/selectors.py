@@ -26,6 +26,18 @@ def public_program(code: str) -> Program:
     return get_object_or_404(public_programs(), code=code)
 
 
+def configured_public_programs(code: str | None = None) -> list[Program]:
+    """Active programs in catalogue order (or the one with ``code``), each with its tiers, attachment requirements
+    and form fields from the configuration cache: one query, and three more on a cold cache, however many programs.
+    """
+    rows = Program.objects.active()
+    if code is not None:
+        rows = rows.filter(code=code)
+    programs = list(rows)
+    configs = program_configs([p.pk for p in programs], rows={p.pk: p for p in programs})
+    return [configs[p.pk].prime(p) for p in programs if p.pk in configs]
+
+
 def public_calls() -> QuerySet[Call]:
     """Published calls with their programs, newest first."""
     return Call.objects.visible().prefetch_related(
@@ -152,6 +164,42 @@ def program_config(program_id: int) -> ProgramConfig:
         )
         cache.set(key, config, timeout=CONFIG_TIMEOUT)
     return config
+
+
+def program_configs(program_ids: list[int], *, rows: dict[int, Program] | None = None) -> dict[int, ProgramConfig]:
+    """The configurations of several programs, by id: those cached in one cache read, the others in four queries
+    however many they are (the programs, then their tiers, requirements and form fields); missing ids are left out.
+
+    ``rows``: the program rows the caller has just read, by id; the programs' query is then saved.
+    """
+    version = config_version()
+    keys = {program_id: f"programs:program:{version}:{program_id}" for program_id in program_ids}
+    cached = cache.get_many(list(keys.values()))
+    configs = {pid: cached[key] for pid, key in keys.items() if key in cached}
+    missing = [pid for pid in program_ids if pid not in configs]
+    if missing:
+        if rows is not None and all(pid in rows for pid in missing):
+            programs = {pid: rows[pid] for pid in missing}
+        else:
+            programs = {p.pk: p for p in Program.objects.filter(pk__in=missing)}
+        related: dict[str, dict[int, list[Any]]] = {}
+        for name, model in (("tiers", Tier), ("requirements", AttachmentRequirement), ("form_fields", FormField)):
+            rows: dict[int, list[Any]] = {}
+            for row in model.objects.filter(program_id__in=list(programs)).order_by("sort_order", "pk"):
+                rows.setdefault(row.program_id, []).append(row)
+            related[name] = rows
+        fresh = {
+            pid: ProgramConfig(
+                program=program,
+                tiers=tuple(related["tiers"].get(pid, ())),
+                requirements=tuple(related["requirements"].get(pid, ())),
+                form_fields=tuple(related["form_fields"].get(pid, ())),
+            )
+            for pid, program in programs.items()
+        }
+        cache.set_many({keys[pid]: config for pid, config in fresh.items()}, timeout=CONFIG_TIMEOUT)
+        configs.update(fresh)
+    return configs
 
 
 def call_config(call_id: int) -> CallConfig:

@@ -159,9 +159,8 @@ def assess(
     if attachment_kinds is None:
         attachment_kinds = application.attachments.values_list("kind", flat=True)
     present = set(attachment_kinds)
-    missing_fields = [
-        f.label for f in config.form_fields if f.is_required and application.form_data.get(f.name) in (None, "")
-    ]
+    unanswered = [f for f in config.form_fields if f.is_required and application.form_data.get(f.name) in (None, "")]
+    absent = [(kind, name) for kind, name in required.items() if kind not in present]
     if hasattr(application, "sanction_until"):
         sanction_until = application.sanction_until
     else:
@@ -202,8 +201,10 @@ def assess(
         unit_results=results,
         key_required=program.funded_once,
         tier_required=program.amount_rule == AmountRule.PER_TIER,
-        missing_attachments=[name for kind, name in required.items() if kind not in present],
-        missing_form_fields=missing_fields,
+        missing_attachments=[name for _kind, name in absent],
+        missing_form_fields=[f.label for f in unanswered],
+        missing_attachment_kinds=[kind for kind, _name in absent],
+        missing_form_field_names=[f.name for f in unanswered],
     )
     return Assessment(
         unit_results=results,

@@ -1,6 +1,7 @@
 """Drafts: create, change and delete an application before submission, validating every field first."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -17,8 +18,9 @@ from applications.models import EDITABLE_STATES, Application, ApplicationUnit, P
 from applications.services.assessment import apply_assessment, assess, sanction_until_subquery, store_assessment
 from applications.services.common import field_error, locked, require_member
 from core.exceptions import Conflict
+from core.normalise import amount_text
 from core.text import clean_text
-from programs.models import Call, FieldType, Program
+from programs.models import Call, FieldType, FormField, Program
 from programs.rules import normalise_unit_key
 from programs.selectors import call_config, program_config
 
@@ -35,6 +37,26 @@ TARGET_TARGET_MAX = 100
 TARGET_UNIT_MAX = 30
 
 
+class ErrorCollector:
+    """Gathers the field errors of one write so that all of them are answered in one round, each with its code."""
+
+    def __init__(self) -> None:
+        self.errors: dict[str, list[ValidationError]] = {}
+
+    @contextmanager
+    def catch(self) -> Iterator[None]:
+        """Keep a field error raised in the block (the rest of the block is skipped) and carry on after it."""
+        try:
+            yield
+        except ValidationError as error:
+            for name, errors in error.error_dict.items():
+                self.errors.setdefault(name, []).extend(errors)
+
+    def raise_any(self) -> None:
+        if self.errors:
+            raise ValidationError(self.errors)
+
+
 def _item_text(value: Any, *, field: str, where: str, max_length: int, multiline: bool = False) -> str:
     """Clean one text of a unit or target; the error names the item (第n项) and stays on ``field``."""
     if value is None or value == "":
@@ -48,12 +70,17 @@ def _item_text(value: Any, *, field: str, where: str, max_length: int, multiline
 
 
 def clean_amount(value: Any, field: str) -> Decimal | None:
+    """An amount in yuan, as typed: 「30,000」, 「3万」 and full-width digits are read as the pages read them."""
+    if isinstance(value, str):
+        value = amount_text(value)
     if value in (None, ""):
         return None
     try:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError):
-        raise field_error(field, _("请输入有效的金额"), ApplicationErrorCode.INVALID_AMOUNT) from None
+        raise field_error(
+            field, _("请输入有效的金额，例如 30000、30,000 或 3万"), ApplicationErrorCode.INVALID_AMOUNT
+        ) from None
     if not amount.is_finite() or amount.as_tuple().exponent < -2 or abs(amount) >= Decimal("1e12"):
         raise field_error(field, _("金额最多两位小数"), ApplicationErrorCode.INVALID_AMOUNT)
     if amount < 0:
@@ -85,8 +112,8 @@ def _parse_date(value: Any) -> date | None:
 def clean_units(program: Program, raw_units: Iterable[Mapping[str, Any]]) -> list[ApplicationUnit]:
     """Validate the units of a write body and return unsaved rows; nothing is written.
 
-    Raise ValidationError on field ``units`` with code "tier_invalid", "negative_amount", "invalid_amount",
-    "invalid_date", "duplicate_unit_key" or "too_many_units".
+    Every row is checked: raise ValidationError on field ``units`` listing each problem (naming its row), with codes
+    "tier_invalid", "negative_amount", "invalid_amount", "invalid_date", "duplicate_unit_key" or "too_many_units".
     """
     raw_units = list(raw_units)
     if len(raw_units) > MAX_UNITS:
@@ -94,36 +121,53 @@ def clean_units(program: Program, raw_units: Iterable[Mapping[str, Any]]) -> lis
     tiers = program_config(program.pk).tiers_by_code
     units: list[ApplicationUnit] = []
     seen: dict[str, int] = {}
+    collected = ErrorCollector()
     for index, raw in enumerate(raw_units):
         if not isinstance(raw, Mapping):
-            raise field_error("units", _("第%(n)s项格式不正确") % {"n": index + 1}, ApplicationErrorCode.INVALID)
+            with collected.catch():
+                raise field_error("units", _("第%(n)s项格式不正确") % {"n": index + 1}, ApplicationErrorCode.INVALID)
+            continue
         where = _("第%(n)s项") % {"n": index + 1}
-        key = _item_text(raw.get("key"), field="units", where=where, max_length=UNIT_KEY_MAX)
+        key = description = ""
+        tier = claim = issued_on = None
+        with collected.catch():
+            key = _item_text(raw.get("key"), field="units", where=where, max_length=UNIT_KEY_MAX)
         tier_code = raw.get("tier") or ""
-        tier = None
         if tier_code:
             tier = tiers.get(str(tier_code))
             if tier is None:
-                raise field_error(
-                    "units",
-                    _("%(w)s：档次“%(t)s”不属于本项目") % {"w": where, "t": tier_code},
-                    ApplicationErrorCode.TIER_INVALID,
-                )
-        try:
-            claim = clean_amount(raw.get("claim_amount"), "units")
-            issued_on = clean_date(raw.get("issued_on"), "units")
-        except ValidationError as error:
-            message = error.error_dict["units"][0].messages[0]
-            raise field_error("units", f"{where}：{message}", error.error_dict["units"][0].code) from None
+                with collected.catch():
+                    raise field_error(
+                        "units",
+                        _("%(w)s：档次“%(t)s”不属于本项目") % {"w": where, "t": tier_code},
+                        ApplicationErrorCode.TIER_INVALID,
+                    )
+        for name, clean in (("claim_amount", clean_amount), ("issued_on", clean_date)):
+            try:
+                value = clean(raw.get(name), "units")
+            except ValidationError as error:
+                item = error.error_dict["units"][0]
+                with collected.catch():
+                    raise field_error("units", f"{where}：{item.messages[0]}", item.code) from None
+            else:
+                if name == "claim_amount":
+                    claim = value
+                else:
+                    issued_on = value
         normalised = normalise_unit_key(key)
         if normalised and normalised in seen:
-            raise field_error(
-                "units",
-                _("%(w)s的编号“%(k)s”与第%(n)s项重复") % {"w": where, "k": key, "n": seen[normalised] + 1},
-                ApplicationErrorCode.DUPLICATE_UNIT_KEY,
-            )
-        if normalised:
+            with collected.catch():
+                raise field_error(
+                    "units",
+                    _("%(w)s的编号“%(k)s”与第%(n)s项重复") % {"w": where, "k": key, "n": seen[normalised] + 1},
+                    ApplicationErrorCode.DUPLICATE_UNIT_KEY,
+                )
+        elif normalised:
             seen[normalised] = index
+        with collected.catch():
+            description = _item_text(
+                raw.get("description"), field="units", where=where, max_length=UNIT_DESCRIPTION_MAX
+            )
         units.append(
             ApplicationUnit(
                 position=index,
@@ -132,69 +176,77 @@ def clean_units(program: Program, raw_units: Iterable[Mapping[str, Any]]) -> lis
                 tier=tier,
                 claim_amount=claim,
                 issued_on=issued_on,
-                description=_item_text(
-                    raw.get("description"), field="units", where=where, max_length=UNIT_DESCRIPTION_MAX
-                ),
+                description=description,
             )
         )
+    collected.raise_any()
     return units
 
 
 def clean_form_data(program: Program, raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate program-specific fields by type; required ones are enforced at submit, not while drafting."""
+    """Validate program-specific fields by type; required ones are enforced at submit, not while drafting.
+
+    Every answer is checked: raise ValidationError on field ``form_data`` listing each problem (naming its field).
+    Numbers are read as typed (「1,200」, full-width digits), as the pages read them.
+    """
     if not isinstance(raw, Mapping):
         raise field_error("form_data", _("格式不正确"), ApplicationErrorCode.INVALID)
     fields = {f.name: f for f in program_config(program.pk).form_fields}
+    collected = ErrorCollector()
     unknown = sorted(set(raw) - set(fields))
     if unknown:
-        raise field_error(
-            "form_data",
-            _("本项目没有这些字段：%(f)s") % {"f": "、".join(unknown)},
-            ApplicationErrorCode.FORM_FIELD_UNKNOWN,
-        )
+        with collected.catch():
+            raise field_error(
+                "form_data",
+                _("本项目没有这些字段：%(f)s") % {"f": "、".join(unknown)},
+                ApplicationErrorCode.FORM_FIELD_UNKNOWN,
+            )
     cleaned: dict[str, Any] = {}
     for name, value in raw.items():
-        field = fields[name]
-        if value in (None, ""):
-            cleaned[name] = ""
-            continue
-        bad = field_error(
-            "form_data", _("“%(l)s”格式不正确") % {"l": field.label}, ApplicationErrorCode.FORM_FIELD_INVALID
-        )
-        if field.field_type == FieldType.INTEGER:
-            try:
-                cleaned[name] = int(str(value))
-            except ValueError:
-                raise bad from None
-        elif field.field_type == FieldType.DECIMAL:
-            try:
-                cleaned[name] = str(Decimal(str(value)))
-            except InvalidOperation:
-                raise bad from None
-        elif field.field_type == FieldType.DATE:
-            parsed = value if isinstance(value, date) else _parse_date(value)
-            if parsed is None:
-                raise field_error(
-                    "form_data",
-                    _("“%(l)s”请输入有效的日期，例如 2026-03-15") % {"l": field.label},
-                    ApplicationErrorCode.INVALID_DATE,
-                )
-            cleaned[name] = parsed.isoformat()
-        elif field.field_type == FieldType.CHOICE:
-            if str(value) not in field.choice_list:
-                raise bad
-            cleaned[name] = str(value)
-        elif field.field_type == FieldType.BOOLEAN:
-            cleaned[name] = value in (True, "true", "True", "1", 1, "on")
-        else:
-            multiline = field.field_type == FieldType.TEXTAREA
-            try:
-                cleaned[name] = clean_text(
-                    value, max_length=FORM_TEXTAREA_MAX if multiline else FORM_TEXT_MAX, multiline=multiline
-                )
-            except ValidationError as error:
-                raise field_error("form_data", f"“{field.label}”：{error.messages[0]}", error.code) from None
+        if name in fields:
+            with collected.catch():
+                cleaned[name] = _clean_answer(fields[name], value)
+    collected.raise_any()
     return cleaned
+
+
+def _clean_answer(field: FormField, value: Any) -> Any:
+    """One answer of ``form_data`` in its stored form; ValidationError on ``form_data`` naming the field."""
+    if value in (None, ""):
+        return ""
+    bad = field_error("form_data", _("“%(l)s”格式不正确") % {"l": field.label}, ApplicationErrorCode.FORM_FIELD_INVALID)
+    if field.field_type in (FieldType.INTEGER, FieldType.DECIMAL) and isinstance(value, str):
+        value = amount_text(value)
+    if field.field_type == FieldType.INTEGER:
+        try:
+            return int(str(value))
+        except ValueError:
+            raise bad from None
+    if field.field_type == FieldType.DECIMAL:
+        try:
+            return str(Decimal(str(value)))
+        except InvalidOperation:
+            raise bad from None
+    if field.field_type == FieldType.DATE:
+        parsed = value if isinstance(value, date) else _parse_date(value)
+        if parsed is None:
+            raise field_error(
+                "form_data",
+                _("“%(l)s”请输入有效的日期，例如 2026-03-15") % {"l": field.label},
+                ApplicationErrorCode.INVALID_DATE,
+            )
+        return parsed.isoformat()
+    if field.field_type == FieldType.CHOICE:
+        if str(value) not in field.choice_list:
+            raise bad
+        return str(value)
+    if field.field_type == FieldType.BOOLEAN:
+        return value in (True, "true", "True", "1", 1, "on")
+    multiline = field.field_type == FieldType.TEXTAREA
+    try:
+        return clean_text(value, max_length=FORM_TEXTAREA_MAX if multiline else FORM_TEXT_MAX, multiline=multiline)
+    except ValidationError as error:
+        raise field_error("form_data", f"“{field.label}”：{error.messages[0]}", error.code) from None
 
 
 def clean_targets(raw_targets: Iterable[Mapping[str, Any]]) -> list[PerformanceTarget]:
@@ -204,33 +256,51 @@ def clean_targets(raw_targets: Iterable[Mapping[str, Any]]) -> list[PerformanceT
             "targets", _("绩效目标最多%(n)s项") % {"n": MAX_TARGETS}, ApplicationErrorCode.TOO_MANY_TARGETS
         )
     targets = []
+    collected = ErrorCollector()
     for index, raw in enumerate(raw_targets):
-        if not isinstance(raw, Mapping):
-            raise field_error("targets", _("第%(n)s项格式不正确") % {"n": index + 1}, ApplicationErrorCode.INVALID)
-        where = _("第%(n)s项") % {"n": index + 1}
-        indicator = _item_text(raw.get("indicator"), field="targets", where=where, max_length=TARGET_INDICATOR_MAX)
-        target = _item_text(raw.get("target"), field="targets", where=where, max_length=TARGET_TARGET_MAX)
-        unit = _item_text(raw.get("unit"), field="targets", where=where, max_length=TARGET_UNIT_MAX)
-        if not indicator or not target:
-            raise field_error(
-                "targets",
-                _("第%(n)s项绩效目标须填写指标和目标值") % {"n": index + 1},
-                ApplicationErrorCode.TARGET_INCOMPLETE,
-            )
-        targets.append(PerformanceTarget(position=index, indicator=indicator, target=target, unit=unit))
+        with collected.catch():
+            targets.append(_clean_target(index, raw))
+    collected.raise_any()
     return targets
+
+
+def _clean_target(index: int, raw: Any) -> PerformanceTarget:
+    if not isinstance(raw, Mapping):
+        raise field_error("targets", _("第%(n)s项格式不正确") % {"n": index + 1}, ApplicationErrorCode.INVALID)
+    where = _("第%(n)s项") % {"n": index + 1}
+    indicator = _item_text(raw.get("indicator"), field="targets", where=where, max_length=TARGET_INDICATOR_MAX)
+    target = _item_text(raw.get("target"), field="targets", where=where, max_length=TARGET_TARGET_MAX)
+    unit = _item_text(raw.get("unit"), field="targets", where=where, max_length=TARGET_UNIT_MAX)
+    if not indicator or not target:
+        raise field_error(
+            "targets",
+            _("第%(n)s项绩效目标须填写指标和目标值") % {"n": index + 1},
+            ApplicationErrorCode.TARGET_INCOMPLETE,
+        )
+    return PerformanceTarget(position=index, indicator=indicator, target=target, unit=unit)
 
 
 def _clean_changes(application: Application, data: Mapping[str, Any]) -> tuple[list[str], Any, Any]:
     """Validate everything first, then set the row's fields in memory: a refused change leaves the draft exactly as
     it was. Return the changed fields of the row, and the new units and targets (None where not sent), unsaved."""
     program = application.program
-    units = clean_units(program, data["units"]) if "units" in data else None
-    form_data = clean_form_data(program, data["form_data"]) if "form_data" in data else None
-    targets = clean_targets(data["targets"]) if "targets" in data else None
+    units = form_data = targets = None
+    # Every part is checked before any error is answered: all of them come back in one round.
+    collected = ErrorCollector()
+    if "units" in data:
+        with collected.catch():
+            units = clean_units(program, data["units"])
+    if "form_data" in data:
+        with collected.catch():
+            form_data = clean_form_data(program, data["form_data"])
+    if "targets" in data:
+        with collected.catch():
+            targets = clean_targets(data["targets"])
     declarations = data.get("declarations")
     if declarations is not None and not isinstance(declarations, Mapping):
-        raise field_error("declarations", _("格式不正确"), ApplicationErrorCode.INVALID)
+        with collected.catch():
+            raise field_error("declarations", _("格式不正确"), ApplicationErrorCode.INVALID)
+    collected.raise_any()
 
     update_fields = []
     if form_data is not None:

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from applications import audit, workflow
+from applications import audit, rules, workflow
 from applications.error_codes import ApplicationErrorCode
 from applications.models import Application, ApplicationEvent, ApplicationUnit
 from applications.services.assessment import assess, store_assessment
@@ -27,7 +27,7 @@ from applications.services.caps import lock_organisation_year, recheck_caps
 from applications.services.common import field_error, locked
 from applications.services.drafts import clean_date
 from applications.tasks import notify_applicant_task
-from core.exceptions import Conflict
+from core.exceptions import Conflict, FieldedValidationError
 from core.text import clean_text
 
 # The longest comment or reason a transition keeps (the admin's and the applicant's forms say the same).
@@ -132,6 +132,17 @@ def _simple_transition(
     )
 
 
+def refusal(failed: list[rules.Check]) -> FieldedValidationError:
+    """Every failed check as one refusal, by code, with each field it names (API: ``fields``)."""
+    field_errors: dict[str, list[ValidationError]] = {}
+    for check in failed:
+        for path, message in check.fields:
+            field_errors.setdefault(path, []).append(ValidationError(message, code=check.code))
+    return FieldedValidationError(
+        [ValidationError(f"{c.name}：{c.message}", code=c.code) for c in failed], field_errors=field_errors
+    )
+
+
 @transaction.atomic
 def submit_application(*, application: Application, actor: User, comment: str = "") -> Application:
     """Submit a draft or returned application for the completeness check.
@@ -146,7 +157,7 @@ def submit_application(*, application: Application, actor: User, comment: str = 
     attachments = list(application.attachments.order_by("kind", "uploaded_at", "pk"))
     assessment = assess(application, attachment_kinds=[a.kind for a in attachments])
     if assessment.failed:
-        raise ValidationError([ValidationError(f"{c.name}：{c.message}", code=c.code) for c in assessment.failed])
+        raise refusal(assessment.failed)
     amounts = store_assessment(application, assessment, save=False)
     application.written = {"units": list(assessment.units), "attachments": attachments}
     from_state = application.state

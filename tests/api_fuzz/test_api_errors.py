@@ -62,7 +62,12 @@ def test_patching_the_organisation_with_a_json_null_is_a_400_not_a_500():
 
     # Then it is refused in Chinese and nothing changes
     assert response.status_code == 400
-    assert response.json() == {"code": "null", "detail": "请求体为空，请提交一个 JSON 对象", "fields": {}}
+    assert response.json() == {
+        "code": "null",
+        "detail": "请求体为空，请提交一个 JSON 对象",
+        "fields": {},
+        "field_codes": {},
+    }
     membership.organisation.refresh_from_db()
     assert membership.organisation.name == name
 
@@ -83,6 +88,7 @@ def test_a_number_for_a_text_field_is_refused_not_turned_into_text():
         "code": "not_text",
         "detail": "提交的内容有误，请按提示修改",
         "fields": {"bank_account_number": ["请填写文字（字符串），不要用数字或其他类型"]},
+        "field_codes": {"bank_account_number": ["not_text"]},
     }
     membership.organisation.refresh_from_db()
     assert membership.organisation.bank_account_number == account
