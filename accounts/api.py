@@ -157,6 +157,7 @@ class OrganisationSerializer(StrictModelSerializer):
             "bank_name",
             "bank_account_number",
             "bank_account_name",
+            "bank_cnaps",
             "created_at",
             "updated_at",
         )

@@ -3,9 +3,11 @@
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from applications.models import Application
+from core.money import format_yuan
 from programs.models import Call, Program
 
 
@@ -42,7 +44,7 @@ class CapSweep(models.Model):
         ordering = ["-ran_at", "-pk"]
 
     def __str__(self) -> str:
-        return f"{self.call} · {self.ran_at:%Y-%m-%d %H:%M}"
+        return f"{self.call} · {timezone.localtime(self.ran_at):%Y-%m-%d %H:%M}"
 
 
 class CapSweepChange(models.Model):
@@ -61,7 +63,7 @@ class CapSweepChange(models.Model):
         ordering = ["sweep", "application"]
 
     def __str__(self) -> str:
-        return f"{self.application}: {self.standard_before} → {self.standard_after}"
+        return f"{self.application}：{format_yuan(self.standard_before)}元 → {format_yuan(self.standard_after)}元"
 
 
 class AllocationRun(models.Model):
@@ -125,7 +127,7 @@ class AllocationProgramResult(models.Model):
         constraints = [models.UniqueConstraint(fields=["run", "program"], name="one_result_per_program_and_run")]
 
     def __str__(self) -> str:
-        return f"{self.program.code}: {self.allocated_total}"
+        return f"{self.program.code}：{format_yuan(self.allocated_total)}元"
 
 
 class AllocationLine(models.Model):
@@ -146,4 +148,4 @@ class AllocationLine(models.Model):
         constraints = [models.UniqueConstraint(fields=["run", "application"], name="one_line_per_application_and_run")]
 
     def __str__(self) -> str:
-        return f"{self.application_id}: {self.allocated_amount}"
+        return f"{self.application_id}：{format_yuan(self.allocated_amount)}元"

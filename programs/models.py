@@ -372,6 +372,30 @@ class Tier(models.Model):
         return f"{self.name}（{self.amount:,.0f}元）"
 
 
+HISTORY_FIELD_LABELS = {
+    "history_id": _("记录编号"),
+    "history_date": _("变更时间"),
+    "history_change_reason": _("变更原因"),
+    "history_type": _("变更类型"),
+    "history_user": _("操作人"),
+}
+
+
+def _label_history_fields(history_model: type[models.Model]) -> None:
+    """Give the change-record columns simple-history adds (named only in English) their Chinese captions, and a
+    Chinese title to each record (its own reads "<tier> as of <UTC time>")."""
+    for name, label in HISTORY_FIELD_LABELS.items():
+        history_model._meta.get_field(name).verbose_name = label
+
+    def __str__(self) -> str:
+        return f"{self.name}（{timezone.localtime(self.history_date):%Y-%m-%d %H:%M} 的版本）"
+
+    history_model.__str__ = __str__
+
+
+_label_history_fields(Tier.history.model)
+
+
 class MaterialTemplate(models.TextChoices):
     """The document the portal provides for a material: a template to fill in, or the generated 申报书 to stamp."""
 

@@ -36,8 +36,13 @@ class EntryInline(admin.TabularInline):
     model = PublicityEntry
     extra = 0
     can_delete = False
-    fields = ("position", "application", "organisation_name", "program_code", "program_name", "amount")
+    fields = ("row_number", "application", "organisation_name", "program_code", "program_name", "amount")
     readonly_fields = fields
+
+    @admin.display(description=_("序号"))
+    def row_number(self, entry: PublicityEntry) -> int:
+        """The list's own numbering from 1 (``position`` is stored from 0)."""
+        return entry.position + 1
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,13 +13,21 @@ from publicity.services import may_manage_publicity
 
 def current_notices(today: date | None = None) -> QuerySet[PublicityNotice]:
     """Notices in their publicity period today, with their entries (the public API and list page)."""
-    return PublicityNotice.objects.open_on(today or timezone.localdate()).with_entries().order_by("-starts_on", "-pk")
+    return (
+        PublicityNotice.objects.open_on(today or timezone.localdate())
+        .unclosed()
+        .with_entries()
+        .order_by("-starts_on", "-pk")
+    )
 
 
 def past_notices(today: date | None = None) -> QuerySet[PublicityNotice]:
-    """Notices whose period has ended, newest first."""
+    """Notices whose period has ended or that were closed, newest first."""
+    today = today or timezone.localdate()
     return (
-        PublicityNotice.objects.ended_before(today or timezone.localdate()).with_entries().order_by("-ends_on", "-pk")
+        PublicityNotice.objects.filter(Q(ends_on__lt=today) | Q(closed_at__isnull=False))
+        .with_entries()
+        .order_by("-ends_on", "-pk")
     )
 
 

@@ -347,6 +347,14 @@ class Command(BaseCommand):
         call.opens_at = datetime(year, 3, 1, 9, 0, tzinfo=tz)
         call.closes_at = datetime(year, 3, 31, 18, 0, tzinfo=tz)
         call.save(update_fields=["opens_at", "closes_at"])
+        # The notice's period moves to last year with its call, so 往期公示 lists it as the past notice it is.
+        notice.refresh_from_db()
+        shift = date(year, 5, 11) - notice.starts_on
+        notice.starts_on += shift
+        notice.ends_on += shift
+        notice.opened_at += shift
+        notice.closed_at = datetime.combine(notice.ends_on + timedelta(days=1), time(0, 30), tzinfo=tz)
+        notice.save(update_fields=["starts_on", "ends_on", "opened_at", "closed_at"])
 
     def _demo_call(self, programs: list[Program]) -> Call:
         today = timezone.localdate()
