@@ -91,9 +91,14 @@ class SimulationForm(forms.Form):
 
 @admin.register(Simulation)
 class SimulationAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "call", "candidate_rule_set", "status", "total", "started_by", "started_at")
+    list_display = ("number", "call", "candidate_rule_set", "status", "total", "started_by", "started_at")
     list_filter = ("status", "call", "candidate_rule_set")
     list_select_related = ("call", "candidate_rule_set", "started_by")
+
+    @admin.display(description=_("编号"), ordering="pk")
+    def number(self, obj) -> str:
+        # The call has its own column: the first column stays short enough not to wrap at 1366 px.
+        return f"#{obj.pk}"
 
     # Only approvers and administrators see the simulator, whatever permissions a group carries.
     def has_module_permission(self, request: HttpRequest) -> bool:
