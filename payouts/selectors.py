@@ -1,5 +1,8 @@
 """Permission-aware reads of payout batches: finance pays and sees full accounts; other staff roles read masked."""
 
+from decimal import Decimal
+
+from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
 
@@ -36,3 +39,27 @@ def get_batch(user: object, pk: int) -> PayoutBatch:
 def account_shown_to(user: object, line: PayoutLine) -> str:
     """The full account number to finance, masked to every other role."""
     return line.bank_account_number if may_pay(user) else mask_account(line.bank_account_number)
+
+
+# The approval's checksum (payouts.rules.batch_checksum) computed by PostgreSQL: the same bytes hashed (reference,
+# USCC, account and the two-decimal amount, ``|``-joined, one ``\n``-ended row per line in position order), so an
+# export checks it without reading every line into Python. ``amount::text`` of a numeric(·, 2) column always has
+# two decimals, as ``f"{amount:.2f}"`` does.
+CHECKSUM_SQL = """
+SELECT encode(sha256(convert_to(coalesce(string_agg(
+           reference || '|' || payee_uscc || '|' || bank_account_number || '|' || amount::text || E'\\n',
+           '' ORDER BY position), ''), 'UTF8')), 'hex'),
+       count(*), coalesce(sum(amount), 0)
+FROM payouts_payoutline WHERE batch_id = %s
+"""
+
+
+def lines_fingerprint(batch: PayoutBatch) -> tuple[str, int, Decimal] | None:
+    """(checksum, line count, total) of the batch's lines as they are now, computed in the database; None where the
+    database has no SHA-256 (SQLite: the caller hashes the rows itself)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(CHECKSUM_SQL, [batch.pk])
+        checksum, count, total = cursor.fetchone()
+    return checksum, count, Decimal(total)

@@ -79,3 +79,14 @@ def test_recording_the_bank_result_is_still_allowed(batch, roles):
 def test_a_draft_batch_line_can_still_change(make_awarded, roles):
     draft, _ = services.create_batch(actor=roles["finance"], applications=[make_awarded()])
     PayoutLine.objects.filter(batch=draft).update(bank_account_number="6222000000000001")
+
+
+@pytest.mark.postgres
+def test_the_database_computes_the_approvals_checksum_from_the_same_bytes(batch):
+    from payouts.rules import batch_checksum
+    from payouts.selectors import lines_fingerprint
+
+    rows = batch.lines.order_by("position").values_list("reference", "payee_uscc", "bank_account_number", "amount")
+
+    assert lines_fingerprint(batch) == (batch_checksum(rows), 2, batch.total_amount)
+    assert lines_fingerprint(batch)[0] == batch.checksum
