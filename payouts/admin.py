@@ -9,7 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -17,6 +17,8 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from applications.admin import Queue, register_queue
+from applications.models import State
 from core.exceptions import Conflict
 from core.templatetags.portal_tags import yuan
 from payouts import services
@@ -354,3 +356,13 @@ class PayoutBatchAdmin(admin.ModelAdmin):
             "progress": services.batch_progress(batch),
         }
         return TemplateResponse(request, "admin/payouts/payoutbatch/import_report.html", context)
+
+
+def _awaiting_batch(user: object) -> Q:
+    """Awarded applications that no live (pending or paid) payout line holds: the maker's next batch."""
+    live = PayoutLine.objects.filter(application=OuterRef("pk")).exclude(status=LineStatus.FAILED)
+    return Q(state=State.AWARDED) & ~Q(Exists(live))
+
+
+# 我的待办 of the finance officer who makes batches (待复核批次 is counted from the batches, in dashboard/queues.py).
+register_queue(Queue("to_batch", _("待纳入拨付批次"), ("finance",), _awaiting_batch))

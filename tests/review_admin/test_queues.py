@@ -84,7 +84,22 @@ def test_the_experts_index_counts_the_assignments_still_to_score(client, roles, 
 def test_the_finance_officers_index_counts_batches_to_review(client, roles, day):
     queues = queues_on_index(client, roles["finance"])
 
-    assert queues == {"待复核批次": (0, reverse("admin:payouts_payoutbatch_changelist") + "?status__exact=draft")}
+    assert queues["待复核批次"] == (0, reverse("admin:payouts_payoutbatch_changelist") + "?status__exact=draft")
+
+
+def test_the_finance_officers_index_counts_the_awarded_applications_no_batch_holds_yet(client, roles, make_application):
+    from payouts import services as payouts
+
+    awarded = [make_application("awarded") for _ in range(2)]
+    queues = queues_on_index(client, roles["finance"])
+    assert list(queues) == ["待纳入拨付批次", "待复核批次"]
+    assert queues["待纳入拨付批次"][0] == 2 == rows_of(client, queues["待纳入拨付批次"][1])
+
+    payouts.create_batch(actor=roles["finance"], applications=[awarded[0]])
+
+    queues = queues_on_index(client, roles["finance"])
+    assert queues["待纳入拨付批次"][0] == 1 == rows_of(client, queues["待纳入拨付批次"][1])
+    assert queues["待复核批次"][0] == 1
 
 
 def test_the_list_opens_on_the_roles_queue_and_the_officer_can_clear_it(client, roles, day):
