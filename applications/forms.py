@@ -22,7 +22,6 @@ from applications.services.drafts import FORM_TEXT_MAX, FORM_TEXTAREA_MAX
 from core.normalise import amount_text, half_width
 from core.text import multi_line_text, single_line_text
 from programs.models import AmountRule, Call, FieldType, FormField, Program
-from programs.rules import normalise_unit_key
 
 EXTRA_ROWS = 3
 
@@ -239,50 +238,37 @@ UNIT_FIELD_BY_CODE = {
 
 class BaseUnitFormSet(BaseRowFormSet):
     def place_service_error(self, error: ValidationError) -> list[str]:
-        """Put the service's units error beside the field of the row that caused it; return what has no field."""
-        item = _first_error(error, "units")
-        if item is None:
+        """Put each of the service's units errors beside the field of the row it names (the service marks each
+        with ``row``, counted over the filled rows); return the messages that have no field."""
+        if not (hasattr(error, "error_dict") and "units" in error.error_dict):
             return list(error.messages)
-        message, code = item.messages[0], item.code
-        forms, rows = self.filled_forms(), self.rows()
-        index: int | None = None
-        if code == ApplicationErrorCode.DUPLICATE_UNIT_KEY:
-            seen: set[str] = set()
-            for i, row in enumerate(rows):
-                key = normalise_unit_key(row.get("key", ""))
-                if key and key in seen:
-                    index = i
-                    break
-                seen.add(key)
-        elif code in UNIT_FIELD_BY_CODE:
-            # The service checks rows in order and stops at the first bad one: the first row it refuses alone.
-            for i, (form, row) in enumerate(zip(forms, rows, strict=True)):
-                try:
-                    clean_units(form.program, [row])
-                except ValidationError as row_error:
-                    if row_error.error_dict["units"][0].code == code:
-                        index = i
-                        break
-        field = UNIT_FIELD_BY_CODE.get(code)
-        if index is not None and field in forms[index].fields:
-            forms[index].add_error(field, message)
-            return []
-        return [message]
+        forms = self.filled_forms()
+        unplaced: list[str] = []
+        for item in error.error_dict["units"]:
+            message, row = item.messages[0], getattr(item, "row", None)
+            field = UNIT_FIELD_BY_CODE.get(item.code)
+            if row is not None and row < len(forms) and field in forms[row].fields:
+                forms[row].add_error(field, message)
+            else:
+                unplaced.append(message)
+        return unplaced
 
 
 class BaseTargetFormSet(BaseRowFormSet):
     def place_service_error(self, error: ValidationError) -> list[str]:
-        """Put the service's targets error beside the empty field of the incomplete row; return what has no field."""
-        item = _first_error(error, "targets")
-        if item is None:
+        """Put each of the service's targets errors beside the empty field of the incomplete row it names (``row``,
+        counted over the filled rows); return the messages that have no field."""
+        if not (hasattr(error, "error_dict") and "targets" in error.error_dict):
             return list(error.messages)
-        message = item.messages[0]
-        if item.code == ApplicationErrorCode.TARGET_INCOMPLETE:
-            for form, row in zip(self.filled_forms(), self.rows(), strict=True):
-                if not row["indicator"] or not row["target"]:
-                    form.add_error("indicator" if not row["indicator"] else "target", message)
-                    return []
-        return [message]
+        forms, rows = self.filled_forms(), self.rows()
+        unplaced: list[str] = []
+        for item in error.error_dict["targets"]:
+            message, index = item.messages[0], getattr(item, "row", None)
+            if item.code == ApplicationErrorCode.TARGET_INCOMPLETE and index is not None and index < len(forms):
+                forms[index].add_error("indicator" if not rows[index]["indicator"] else "target", message)
+            else:
+                unplaced.append(message)
+        return unplaced
 
 
 UnitFormSet = formset_factory(

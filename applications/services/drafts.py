@@ -52,6 +52,16 @@ class ErrorCollector:
             for name, errors in error.error_dict.items():
                 self.errors.setdefault(name, []).extend(errors)
 
+    @contextmanager
+    def row(self, index: int) -> Iterator[None]:
+        """Mark the errors caught in the block with the row (``error.row``, from 0) they are about, so that a page
+        can put each beside its row."""
+        before = {name: len(errors) for name, errors in self.errors.items()}
+        yield
+        for name, errors in self.errors.items():
+            for error in errors[before.get(name, 0) :]:
+                error.row = index
+
     def raise_any(self) -> None:
         if self.errors:
             raise ValidationError(self.errors)
@@ -123,64 +133,70 @@ def clean_units(program: Program, raw_units: Iterable[Mapping[str, Any]]) -> lis
     seen: dict[str, int] = {}
     collected = ErrorCollector()
     for index, raw in enumerate(raw_units):
-        if not isinstance(raw, Mapping):
-            with collected.catch():
-                raise field_error("units", _("第%(n)s项格式不正确") % {"n": index + 1}, ApplicationErrorCode.INVALID)
-            continue
-        where = _("第%(n)s项") % {"n": index + 1}
-        key = description = ""
-        tier = claim = issued_on = None
+        with collected.row(index):
+            unit = _clean_unit(index, raw, tiers, seen, collected)
+        if unit is not None:
+            units.append(unit)
+    collected.raise_any()
+    return units
+
+
+def _clean_unit(
+    index: int, raw: Any, tiers: Mapping[str, Any], seen: dict[str, int], collected: "ErrorCollector"
+) -> ApplicationUnit | None:
+    """One row of ``clean_units``: its problems go to ``collected``; the unsaved row, or None when it is no row."""
+    if not isinstance(raw, Mapping):
         with collected.catch():
-            key = _item_text(raw.get("key"), field="units", where=where, max_length=UNIT_KEY_MAX)
-        tier_code = raw.get("tier") or ""
-        if tier_code:
-            tier = tiers.get(str(tier_code))
-            if tier is None:
-                with collected.catch():
-                    raise field_error(
-                        "units",
-                        _("%(w)s：档次“%(t)s”不属于本项目") % {"w": where, "t": tier_code},
-                        ApplicationErrorCode.TIER_INVALID,
-                    )
-        for name, clean in (("claim_amount", clean_amount), ("issued_on", clean_date)):
-            try:
-                value = clean(raw.get(name), "units")
-            except ValidationError as error:
-                item = error.error_dict["units"][0]
-                with collected.catch():
-                    raise field_error("units", f"{where}：{item.messages[0]}", item.code) from None
-            else:
-                if name == "claim_amount":
-                    claim = value
-                else:
-                    issued_on = value
-        normalised = normalise_unit_key(key)
-        if normalised and normalised in seen:
+            raise field_error("units", _("第%(n)s项格式不正确") % {"n": index + 1}, ApplicationErrorCode.INVALID)
+        return None
+    where = _("第%(n)s项") % {"n": index + 1}
+    key = description = ""
+    tier = claim = issued_on = None
+    with collected.catch():
+        key = _item_text(raw.get("key"), field="units", where=where, max_length=UNIT_KEY_MAX)
+    tier_code = raw.get("tier") or ""
+    if tier_code:
+        tier = tiers.get(str(tier_code))
+        if tier is None:
             with collected.catch():
                 raise field_error(
                     "units",
-                    _("%(w)s的编号“%(k)s”与第%(n)s项重复") % {"w": where, "k": key, "n": seen[normalised] + 1},
-                    ApplicationErrorCode.DUPLICATE_UNIT_KEY,
+                    _("%(w)s：档次“%(t)s”不属于本项目") % {"w": where, "t": tier_code},
+                    ApplicationErrorCode.TIER_INVALID,
                 )
-        elif normalised:
-            seen[normalised] = index
+    for name, clean in (("claim_amount", clean_amount), ("issued_on", clean_date)):
+        try:
+            value = clean(raw.get(name), "units")
+        except ValidationError as error:
+            item = error.error_dict["units"][0]
+            with collected.catch():
+                raise field_error("units", f"{where}：{item.messages[0]}", item.code) from None
+        else:
+            if name == "claim_amount":
+                claim = value
+            else:
+                issued_on = value
+    normalised = normalise_unit_key(key)
+    if normalised and normalised in seen:
         with collected.catch():
-            description = _item_text(
-                raw.get("description"), field="units", where=where, max_length=UNIT_DESCRIPTION_MAX
+            raise field_error(
+                "units",
+                _("%(w)s的编号“%(k)s”与第%(n)s项重复") % {"w": where, "k": key, "n": seen[normalised] + 1},
+                ApplicationErrorCode.DUPLICATE_UNIT_KEY,
             )
-        units.append(
-            ApplicationUnit(
-                position=index,
-                key=key,
-                key_normalised=normalised,
-                tier=tier,
-                claim_amount=claim,
-                issued_on=issued_on,
-                description=description,
-            )
-        )
-    collected.raise_any()
-    return units
+    elif normalised:
+        seen[normalised] = index
+    with collected.catch():
+        description = _item_text(raw.get("description"), field="units", where=where, max_length=UNIT_DESCRIPTION_MAX)
+    return ApplicationUnit(
+        position=index,
+        key=key,
+        key_normalised=normalised,
+        tier=tier,
+        claim_amount=claim,
+        issued_on=issued_on,
+        description=description,
+    )
 
 
 def clean_form_data(program: Program, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -258,7 +274,7 @@ def clean_targets(raw_targets: Iterable[Mapping[str, Any]]) -> list[PerformanceT
     targets = []
     collected = ErrorCollector()
     for index, raw in enumerate(raw_targets):
-        with collected.catch():
+        with collected.row(index), collected.catch():
             targets.append(_clean_target(index, raw))
     collected.raise_any()
     return targets

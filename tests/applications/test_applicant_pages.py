@@ -587,3 +587,22 @@ def test_the_timeline_names_staff_by_role_and_shows_the_return_reason(owner_clie
     assert re.search(r"<strong>退回补正</strong> → 待补正\s*<span class=\"muted\">· 受理员</span>", html)
     assert '<p class="comment">营业执照扫描件不清晰</p>' in html
     assert roles["intake"].email not in html
+
+
+def test_every_duplicate_certificate_number_shows_beside_its_own_row_in_one_round(owner_client, certificate_draft):
+    before = saved_state(certificate_draft)
+    rows = [
+        {"key": "CQC-2026-009", "claim_amount": "50000", "issued_on": TODAY, "description": ""},
+        {"key": "CQC-2026-009", "claim_amount": "32000", "issued_on": TODAY, "description": ""},
+        {"key": "ＣＱＣ－２０２６－００９", "claim_amount": "20000", "issued_on": TODAY, "description": ""},
+    ]
+
+    response = owner_client.post(step_url(certificate_draft, "units"), rows_post("units", rows, initial=2))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "与第1项重复" in field_error(html, "id_units-1-key")
+    assert "与第1项重复" in field_error(html, "id_units-2-key")
+    summary = error_summary(html)
+    assert "第2项" in summary and "第3项" in summary
+    assert saved_state(certificate_draft) == before  # nothing half-written, the draft as it was
