@@ -197,7 +197,9 @@ def request_decision_pack(*, run: AllocationRun, actor: User) -> DecisionPack:
             facts_sha256=digest,
             defaults={"facts": facts, "listed_count": len(facts["listed"]), "requested_by": actor},
         )
-        if not created and pack.status == PackStatus.FAILED:
+        # A failed pack is asked for again; so is one queued so long ago that its job must have been lost.
+        lost = pack.status == PackStatus.PENDING and timezone.now() - pack.requested_at > STALE_RENDERING
+        if not created and (pack.status == PackStatus.FAILED or lost):
             DecisionPack.objects.filter(pk=pack.pk).update(status=PackStatus.PENDING, error="")
             pack.status, pack.error = PackStatus.PENDING, ""
             created = True

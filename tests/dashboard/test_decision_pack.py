@@ -275,3 +275,26 @@ def test_the_progress_page_is_404_for_other_staff_and_for_another_runs_pack(clie
     assert client.get(reverse("dashboard:decision_pack_status", args=[allocated["run"].pk, pack.pk])).status_code == 404
     client.force_login(roles["approver"])
     assert client.get(reverse("dashboard:decision_pack_status", args=[999999, pack.pk])).status_code == 404
+
+
+@override_settings(DECISION_PACK_INLINE_MAX=0)
+def test_a_pack_whose_job_was_lost_is_queued_again_when_asked_for(
+    client, allocated, roles, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client.force_login(roles["approver"])
+    url = reverse("dashboard:decision_pack", args=[allocated["run"].pk])
+    with django_capture_on_commit_callbacks() as first:
+        client.get(url)
+    with django_capture_on_commit_callbacks() as again:
+        client.get(url)
+    assert len(first) == 1 and len(again) == 0  # still queued: not queued twice
+
+    DecisionPack.objects.update(requested_at=timezone.now() - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True) as later:
+        client.get(url)
+
+    assert len(later) == 1 and DecisionPack.objects.get().status == PackStatus.DONE
