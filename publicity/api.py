@@ -8,12 +8,12 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from core.api import StrictCharField, error_responses
 from core.net import client_ip
 from core.parsers import LimitedJSONParser
+from core.throttling import ScopedRateThrottle
 from programs.models import Call
 from publicity import selectors, services
 from publicity.error_codes import PublicityErrorCode

@@ -2,6 +2,12 @@
 
 import pytest
 from django.db import connection, connections
+from hypothesis import settings as hypothesis_settings
+
+# Property tests check rules, not speed: no per-example deadline (Hypothesis's default of 200 ms failed a rule
+# test on a machine busy with the other test processes).
+hypothesis_settings.register_profile("portal", deadline=None)
+hypothesis_settings.load_profile("portal")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
