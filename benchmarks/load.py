@@ -322,6 +322,37 @@ def probe(port: int, stop: threading.Event, results: Results) -> None:
         time.sleep(0.05)
 
 
+def cpu_seconds(server_sid: int) -> dict[str, float]:
+    """CPU time (user + system) used so far by the server (gunicorn's session), PostgreSQL and this client, from
+    /proc (Linux): the difference over a run, divided by its requests, is what one request costs each."""
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"server": 0.0, "postgres": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
+        # fields[3] is the session id; [11], [12] utime, stime; [13], [14] the children's reaped
+        seconds = sum(int(f) for f in fields[11:15]) / tick
+        if int(fields[3]) == server_sid:
+            used["server"] += seconds
+        elif name == "postgres":
+            used["postgres"] += seconds
+    times = os.times()
+    used["client"] = times.user + times.system
+    return used
+
+
+def cpu_per_request(before: dict[str, float], after: dict[str, float], requests: int) -> str:
+    return ", ".join(
+        f"{k} {(after[k] - before[k]) * 1000 / max(requests, 1):.1f} ms" for k in ("server", "postgres", "client")
+    )
+
+
 def percentile(values: list[float], pct: float) -> float:
     if not values:
         return 0.0
@@ -388,7 +419,7 @@ def run_floor(port: int, users: int, count: int) -> tuple[float, list[float]]:
     return len(samples) / (time.perf_counter() - started), samples
 
 
-def report_floor(results: Results, floor_rate: float, floor_samples: list[float]) -> None:
+def report_floor(results: Results, floor_rate: float, floor_samples: list[float], api_cpu: str, floor_cpu: str) -> None:
     steps = [s for s in ("create", "fill", "upload", "submit") if s in results.samples]
     api = [v for s in steps for v in results.samples[s]]
     rate = len(api) / results.elapsed
@@ -397,6 +428,7 @@ def report_floor(results: Results, floor_rate: float, floor_samples: list[float]
         f"p50 {percentile(floor_samples, 50):.0f} ms, p95 {percentile(floor_samples, 95):.0f} ms; "
         f"API {rate:.1f} requests/s, p95 {percentile(api, 95):.0f} ms; ratio {rate / floor_rate:.3f} (goal >= 0.25)"
     )
+    print(f"CPU a request (the probe's included): API {api_cpu}; floor {floor_cpu}")
 
 
 def report(users: int, results: Results) -> None:
@@ -474,9 +506,20 @@ def main() -> None:
         for users in args.users:
             tokens = seeded["tokens"][offset : offset + users * args.flows]
             offset += users * args.flows
+            before = cpu_seconds(server.pid)
             results = run_level(args.port, users, args.flows, tokens, seeded["call"], seeded["kinds"], args.think)
+            between = cpu_seconds(server.pid)
             report(users, results)
-            report_floor(results, *run_floor(args.port, users, 8 * args.flows))
+            floor_rate, floor_samples = run_floor(args.port, users, 8 * args.flows)
+            after = cpu_seconds(server.pid)
+            requests = sum(len(v) for v in results.samples.values())
+            report_floor(
+                results,
+                floor_rate,
+                floor_samples,
+                cpu_per_request(before, between, requests),
+                cpu_per_request(between, after, len(floor_samples)),
+            )
             submitted.extend(results.submitted_ids)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
