@@ -1,10 +1,12 @@
 """Reads of the public catalogue, and the static program configuration cached for the applicant's writes."""
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import transaction
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -73,9 +75,19 @@ def call_with_programs(pk: int) -> tuple[Call, list[dict[str, Any]]]:
 # (``config_version``), so the next read after an edit misses the cache and reads the tables afresh — no entry is
 # ever shown after an edit. The version moves at once and again after commit: a request that read the old rows
 # while the edit was still uncommitted cannot leave them cached under the new version.
+#
+# Two levels: the shared cache (Redis in deployment) holds the configurations for every process, and each process
+# keeps the ones it has used under the same keys, so a request unpickles nothing and asks the shared cache only for
+# the version, once: within one request the version read first holds (one consistent configuration per request,
+# like a snapshot); an edit made by the request itself drops it, so the request sees its own edit.
 
 CONFIG_VERSION_KEY = "programs:config-version"
 CONFIG_TIMEOUT = 24 * 3600
+LOCAL_CONFIG_MAX = 2000  # entries a process keeps (programs and calls, each once per version); then it starts over
+
+_request = threading.local()  # active: inside a request; version: the version this request read
+_local_lock = threading.Lock()
+_local: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -124,12 +136,18 @@ class CallConfig:
 
 
 def config_version() -> int:
+    """The configuration's version: read from the shared cache, once per request inside a request."""
+    version = getattr(_request, "version", None)
+    if version is not None:
+        return version
     version = cache.get(CONFIG_VERSION_KEY)
     if version is None:
         # Never reuse a number an evicted version once had: start from the clock.
         version = time.time_ns()
         if not cache.add(CONFIG_VERSION_KEY, version, timeout=None):
             version = cache.get(CONFIG_VERSION_KEY) or version
+    if getattr(_request, "active", False):
+        _request.version = version
     return version
 
 
@@ -140,16 +158,48 @@ def bump_config_version(**_signal_kwargs: Any) -> None:
 
 
 def _bump() -> None:
+    _request.version = None
     try:
         cache.incr(CONFIG_VERSION_KEY)
     except ValueError:  # not there (evicted, or never set)
         cache.set(CONFIG_VERSION_KEY, time.time_ns(), timeout=None)
 
 
+def _request_started(**_signal_kwargs: Any) -> None:
+    _request.active, _request.version = True, None
+
+
+def _request_finished(**_signal_kwargs: Any) -> None:
+    _request.active, _request.version = False, None
+
+
+def _cached(key: str) -> Any:
+    """The entry under ``key``: this process's copy, else the shared cache's (then kept here); None when neither."""
+    value = _local.get(key)
+    if value is None:
+        value = cache.get(key)
+        if value is not None:
+            _keep({key: value})
+    return value
+
+
+def _keep(entries: dict[str, Any]) -> None:
+    with _local_lock:
+        if len(_local) + len(entries) > LOCAL_CONFIG_MAX:
+            _local.clear()
+        _local.update(entries)
+
+
+def _store(entries: dict[str, Any]) -> None:
+    """Put freshly read configurations in the shared cache and in this process's."""
+    cache.set_many(entries, timeout=CONFIG_TIMEOUT)
+    _keep(entries)
+
+
 def program_config(program_id: int) -> ProgramConfig:
     """The configuration of one program, from the cache or else read in three queries; KeyError when missing."""
     key = f"programs:program:{config_version()}:{program_id}"
-    config = cache.get(key)
+    config = _cached(key)
     if config is None:
         program = Program.objects.filter(pk=program_id).first()
         if program is None:
@@ -162,7 +212,7 @@ def program_config(program_id: int) -> ProgramConfig:
             ),
             form_fields=tuple(FormField.objects.filter(program_id=program_id).order_by("sort_order", "pk")),
         )
-        cache.set(key, config, timeout=CONFIG_TIMEOUT)
+        _store({key: config})
     return config
 
 
@@ -174,8 +224,12 @@ def program_configs(program_ids: list[int], *, rows: dict[int, Program] | None =
     """
     version = config_version()
     keys = {program_id: f"programs:program:{version}:{program_id}" for program_id in program_ids}
-    cached = cache.get_many(list(keys.values()))
-    configs = {pid: cached[key] for pid, key in keys.items() if key in cached}
+    configs = {pid: _local[key] for pid, key in keys.items() if key in _local}
+    wanted = [key for pid, key in keys.items() if pid not in configs]
+    if wanted:
+        cached = cache.get_many(wanted)
+        _keep(cached)
+        configs.update({pid: cached[key] for pid, key in keys.items() if key in cached})
     missing = [pid for pid in program_ids if pid not in configs]
     if missing:
         if rows is not None and all(pid in rows for pid in missing):
@@ -197,7 +251,7 @@ def program_configs(program_ids: list[int], *, rows: dict[int, Program] | None =
             )
             for pid, program in programs.items()
         }
-        cache.set_many({keys[pid]: config for pid, config in fresh.items()}, timeout=CONFIG_TIMEOUT)
+        _store({keys[pid]: config for pid, config in fresh.items()})
         configs.update(fresh)
     return configs
 
@@ -205,7 +259,7 @@ def program_configs(program_ids: list[int], *, rows: dict[int, Program] | None =
 def call_config(call_id: int) -> CallConfig:
     """A call's row and the programs it covers, from the cache or else read in two queries; KeyError when missing."""
     key = f"programs:call:{config_version()}:{call_id}"
-    config = cache.get(key)
+    config = _cached(key)
     if config is None:
         call = Call.objects.filter(pk=call_id).first()
         if call is None:
@@ -214,7 +268,7 @@ def call_config(call_id: int) -> CallConfig:
             Call.programs.through.objects.filter(call_id=call_id).values_list("program_id", flat=True)
         )
         config = CallConfig(call=call, program_ids=program_ids)
-        cache.set(key, config, timeout=CONFIG_TIMEOUT)
+        _store({key: config})
     return config
 
 
@@ -224,3 +278,5 @@ def connect_config_signals() -> None:
         post_save.connect(bump_config_version, sender=model, dispatch_uid=f"programs-config-save-{model.__name__}")
         post_delete.connect(bump_config_version, sender=model, dispatch_uid=f"programs-config-delete-{model.__name__}")
     m2m_changed.connect(bump_config_version, sender=Call.programs.through, dispatch_uid="programs-config-call-programs")
+    request_started.connect(_request_started, dispatch_uid="programs-config-request-started")
+    request_finished.connect(_request_finished, dispatch_uid="programs-config-request-finished")

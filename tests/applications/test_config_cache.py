@@ -104,3 +104,43 @@ def test_an_edit_committed_later_is_not_hidden_by_a_read_in_between(
     assert program_config(certificate_program.pk).program.unit_amount == Decimal("30000.00")
     before = program_config(certificate_program.pk)
     assert program_config(certificate_program.pk) == before  # and a later read is a cache hit
+
+
+def test_an_edit_committed_by_another_process_is_seen_by_the_next_request(owner_api, open_call, certificate_program):
+    """Each process keeps the configurations it used; the shared version tells it when they are old."""
+    from django.core.cache import cache
+
+    from programs.models import Program
+    from programs.selectors import CONFIG_VERSION_KEY
+
+    pk = create(owner_api, open_call, certificate_program).json()["id"]
+    url = reverse("api:application-detail", args=[pk])
+    owner_api.patch(url, valid_data(units=certificate_units("60000")), format="json")  # this process keeps it
+
+    # Another process's edit: the row changes and the shared version moves; nothing here is told.
+    Program.objects.filter(pk=certificate_program.pk).update(unit_amount=Decimal("30000.00"))
+    cache.incr(CONFIG_VERSION_KEY)
+
+    body = owner_api.patch(url, valid_data(units=certificate_units("60000")), format="json").json()
+    assert body["standard_amount"] == "30000.00"
+
+
+def test_a_request_asks_the_shared_cache_for_the_version_once(owner_api, open_call, certificate_program, monkeypatch):
+    from django.core.cache import cache
+
+    from programs.selectors import CONFIG_VERSION_KEY
+
+    pk = create(owner_api, open_call, certificate_program).json()["id"]
+    url = reverse("api:application-detail", args=[pk])
+    owner_api.patch(url, valid_data(units=certificate_units("60000")), format="json")
+    asked: list[str] = []
+    original = cache.get
+
+    def get(key, *args, **kwargs):
+        asked.append(key)
+        return original(key, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get", get)
+    assert owner_api.patch(url, valid_data(units=certificate_units("60000")), format="json").status_code == 200
+    # The version once, and no configuration: this process holds them.
+    assert [key for key in asked if key.startswith("programs:")] == [CONFIG_VERSION_KEY]
