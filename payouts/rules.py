@@ -5,6 +5,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 
+from core.csv import sql_text
 from payouts.error_codes import PayoutErrorCode
 
 ACCOUNT_NUMBER_RE = re.compile(r"^[0-9]{8,30}$")
@@ -58,3 +59,19 @@ def bank_purpose(purpose: str, limit: int) -> str:
     """The 用途 as the bank's 附言 field takes it: spaces squeezed, cut to ``limit`` characters (at least 1)."""
     text = " ".join((purpose or "").split())
     return text[: max(limit, 1)]
+
+
+# What ``str.split()`` splits on: every character whose ``str.isspace()`` is true (a test recomputes the list).
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+
+
+def bank_purpose_sql(expression: str, limit: int) -> str:
+    """``bank_purpose`` in SQL, for the bank file PostgreSQL writes: every run of ``WHITESPACE`` made one space,
+    the spaces at both ends dropped, then cut to ``limit`` characters (at least 1). Both must agree byte for byte."""
+    run = "[" + WHITESPACE + "]+"
+    return (
+        f"left(btrim(regexp_replace(coalesce({expression}, ''), {sql_text(run)}, ' ', 'g'), ' '), {max(int(limit), 1)})"
+    )
