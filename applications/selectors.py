@@ -1,6 +1,7 @@
 """Permission-aware reads of applications: each role sees what its work needs; everything else is 404."""
 
 from collections.abc import Callable
+from types import SimpleNamespace
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -19,6 +20,7 @@ from applications.models import (
     Notification,
     State,
 )
+from core.compiled import CompiledQuery
 
 
 def visible_applications(user: User) -> QuerySet[Application]:
@@ -62,10 +64,28 @@ def application_to_change(user: User, pk: int) -> Application:
     Every write service locks the row and reads it afresh (``services.common.locked``), so loading its columns and
     joins here as well only cost time (with the lock's narrower read, an upload went from 25 to 16.5 ms of CPU).
     """
-    application = visible_applications(user).only("pk").filter(pk=pk).first()
+    membership = getattr(user, "membership", None)
+    if membership is not None and not user.is_staff:
+        found = APPLICANT_WRITE_TARGET(membership.organisation_id, pk)
+        application = found[0] if found else None
+    else:
+        application = visible_applications(user).only("pk").filter(pk=pk).first()
     if application is None:
         raise Http404
     return application
+
+
+def _applicant_write_target(organisation_id: int, pk: int) -> QuerySet[Application]:
+    """``application_to_change``'s read for an applicant: what ``visible_applications`` lets a member of the
+    organisation see, that application's id alone."""
+    member = SimpleNamespace(
+        is_authenticated=True, is_staff=False, membership=SimpleNamespace(organisation_id=organisation_id)
+    )
+    return visible_applications(member).only("pk").filter(pk=pk)
+
+
+# Every applicant write reads this first: composed once (core.compiled), with samples no id can equal.
+APPLICANT_WRITE_TARGET = CompiledQuery(_applicant_write_target, -1001, -1002)
 
 
 def applications_for_list(user: User) -> QuerySet[Application]:

@@ -1,11 +1,16 @@
 """Helpers every application service shares: coded field errors, the membership check, the locked row."""
 
+import functools
+from datetime import date
+
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import User
 from applications.models import Application
 from applications.services.assessment import sanction_until_subquery
+from core.compiled import CompiledQuery
 from programs.selectors import call_config, program_config
 
 
@@ -42,14 +47,27 @@ def locked(
     the organisation's active sanction (``sanction_until``) in the same statement, and the program and call from
     the configuration cache (``with_config``).
     """
-    # of=("self",): without it PostgreSQL also locks the joined call, program and organisation rows, and every
-    # submission of a call would queue behind every other on deadline day.
-    rows = Application.objects.select_for_update(of=("self",))
     if assessing:
-        rows = rows.select_related("organisation").annotate(
-            sanction_until=sanction_until_subquery(timezone.localdate())
-        )
-        return with_config(rows.get(pk=application.pk))
-    if related:  # select_related() with no names would follow every foreign key
-        rows = rows.select_related(*related)
-    return rows.get(pk=application.pk)
+        found = _locked_read(("organisation",), True)(application.pk, timezone.localdate())
+    else:
+        found = _locked_read(related, False)(application.pk)
+    if not found:
+        raise Application.DoesNotExist
+    return with_config(found[0]) if assessing else found[0]
+
+
+@functools.cache
+def _locked_read(related: tuple[str, ...], assessing: bool) -> CompiledQuery:
+    """``locked``'s read for these related rows, composed once (core.compiled): every write makes it."""
+
+    def build(pk: int, today: date | None = None) -> QuerySet[Application]:
+        # of=("self",): without it PostgreSQL also locks the joined call, program and organisation rows, and every
+        # submission of a call would queue behind every other on deadline day.
+        rows = Application.objects.select_for_update(of=("self",)).filter(pk=pk)
+        if related:  # select_related() with no names would follow every foreign key
+            rows = rows.select_related(*related)
+        if assessing:
+            rows = rows.annotate(sanction_until=sanction_until_subquery(today))
+        return rows
+
+    return CompiledQuery(build, -1003, date(1901, 1, 1)) if assessing else CompiledQuery(build, -1003)
