@@ -8,6 +8,7 @@ configuration cache, and each table is written by one statement (COPY or UPDATE 
 import logging
 from collections import defaultdict
 from decimal import Decimal
+from operator import itemgetter
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -30,7 +31,7 @@ from allocations.models import (
 )
 from applications.models import APPROVED_STATES, Application, ApplicationUnit, OrganisationYear, State
 from applications.services import count_units
-from core.db import bulk_insert, bulk_set, copy_rows
+from core.db import bulk_insert, bulk_set, bulk_set_columns, copy_rows
 from core.exceptions import Conflict
 from programs.models import Call, OrganisationAnnualCap, ProgramBudget
 from programs.rules import (
@@ -189,7 +190,8 @@ def _sweep(call: Call, actor: User | None) -> tuple[CapSweep, list[Approved], di
             amount = tier.amount if tier else (program.unit_amount or Decimal("0"))
             inputs.append(UnitInput(key=unit_key, unit_amount=amount, claim_amount=claim, tier_group=group))
             groups.append(group)
-        results = count_units(program, inputs, dict(counted[key]), set(funded[key]))
+        # count_units copies what it is given: no copy here, and no empty entry made for an unseen key.
+        results = count_units(program, inputs, counted.get(key) or {}, funded.get(key) or set())
         for unit, group, result in zip(units, groups, results, strict=True):
             if (unit[5], unit[6]) != (result.counted_amount, result.reason_code):
                 unit_updates.append(
@@ -254,11 +256,12 @@ def _write_amounts(applications: list[Approved], standards: dict[int, Decimal], 
     """One UPDATE of the applications: the standard amounts the sweep changed and, after an allocation, every
     application's allocated amount."""
     if allocated:
-        rows = [(a[0], {"standard_amount": standards[a[0]], "allocated_amount": allocated[a[0]]}) for a in applications]
-        bulk_set(Application, rows, ["standard_amount", "allocated_amount"])
+        pks = [a[0] for a in applications]
+        amounts = {"standard_amount": [standards[pk] for pk in pks], "allocated_amount": [allocated[pk] for pk in pks]}
     else:
-        rows = [(a[0], {"standard_amount": standards[a[0]]}) for a in applications if standards[a[0]] != a[3]]
-        bulk_set(Application, rows, ["standard_amount"])
+        pks = [a[0] for a in applications if standards[a[0]] != a[3]]
+        amounts = {"standard_amount": [standards[pk] for pk in pks]}
+    bulk_set_columns(Application, pks, amounts)
 
 
 def progress_key(run_id: int) -> str:
@@ -345,7 +348,7 @@ def _allocate(run: AllocationRun) -> None:
         .values_list("program_id", "total")
     )
     by_program: dict[int, list[Approved]] = defaultdict(list)
-    for application in sorted(applications, key=lambda a: (a[2], a[0])):
+    for application in sorted(applications, key=itemgetter(2, 0)):
         by_program[application[2]].append(application)
 
     results: list[AllocationProgramResult] = []

@@ -60,9 +60,10 @@ def count_units(
 
     操作规程 第十条第一款：同一年度获得多项荣誉的，按最高档次资助。
     """
+    if not program.one_tier_per_year:  # counted in their own order: nothing to reorder
+        return compute_units(inputs, cap_policy(program), units_already_counted=per_group, funded_keys=funded)
     order = list(range(len(inputs)))
-    if program.one_tier_per_year:
-        order.sort(key=lambda i: inputs[i].unit_amount, reverse=True)
+    order.sort(key=lambda i: inputs[i].unit_amount, reverse=True)
     results = compute_units(
         [inputs[i] for i in order], cap_policy(program), units_already_counted=per_group, funded_keys=funded
     )
