@@ -5,8 +5,11 @@ frozen context are each read once, as tuples (no model instances), the programs 
 configuration cache, and each table is written by one statement (COPY or UPDATE … FROM (VALUES …) on PostgreSQL).
 """
 
+import gc
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from operator import itemgetter
 
@@ -30,8 +33,8 @@ from allocations.models import (
     RunStatus,
 )
 from applications.models import APPROVED_STATES, Application, ApplicationUnit, OrganisationYear, State
-from applications.services import count_units
-from core.db import bulk_insert, bulk_set, bulk_set_columns, copy_rows
+from applications.services import cap_policy, count_units
+from core.db import bulk_insert, bulk_set, bulk_set_columns, copy_rows, number_array
 from core.exceptions import Conflict
 from programs.models import Call, OrganisationAnnualCap, ProgramBudget
 from programs.rules import (
@@ -102,7 +105,7 @@ def _lock_organisation_years(organisation_ids: set[int], year: int) -> None:
                 f"INSERT INTO {table} (organisation_id, year) "  # noqa: S608
                 "SELECT o, %s FROM unnest(%s::bigint[]) AS o ORDER BY o "
                 "ON CONFLICT (organisation_id, year) DO UPDATE SET year = EXCLUDED.year",
-                [year, ordered],
+                [year, number_array(ordered) or ordered],
             )
         return
     OrganisationYear.objects.bulk_create(
@@ -141,6 +144,8 @@ def _sweep(call: Call, actor: User | None) -> tuple[CapSweep, list[Approved], di
     program_ids = {a[2] for a in applications}
     _lock_organisation_years(organisation_ids, year)
     configs = {program_id: program_config(program_id) for program_id in program_ids}
+    tiers_of = {program_id: config.tiers_by_id for program_id, config in configs.items()}
+    policies = {program_id: cap_policy(config.program) for program_id, config in configs.items()}
     units_of = _approved_units(call)
 
     # Frozen context: units and money of the organisations' applications on notice or later.
@@ -180,7 +185,7 @@ def _sweep(call: Call, actor: User | None) -> tuple[CapSweep, list[Approved], di
         key = (organisation_id, program_id)
         config = configs[program_id]
         program = config.program
-        tiers = config.tiers_by_id
+        tiers = tiers_of[program_id]
         units = units_of.get(pk, [])
         inputs = []
         groups = []
@@ -191,7 +196,9 @@ def _sweep(call: Call, actor: User | None) -> tuple[CapSweep, list[Approved], di
             inputs.append(UnitInput(key=unit_key, unit_amount=amount, claim_amount=claim, tier_group=group))
             groups.append(group)
         # count_units copies what it is given: no copy here, and no empty entry made for an unseen key.
-        results = count_units(program, inputs, counted.get(key) or {}, funded.get(key) or set())
+        results = count_units(
+            program, inputs, counted.get(key) or {}, funded.get(key) or set(), policy=policies[program_id]
+        )
         for unit, group, result in zip(units, groups, results, strict=True):
             if (unit[5], unit[6]) != (result.counted_amount, result.reason_code):
                 unit_updates.append(
@@ -306,7 +313,7 @@ def execute_allocation(*, run_id: int) -> AllocationRun:
         run.status = RunStatus.RUNNING
         run.save(update_fields=["status"])
     try:
-        with transaction.atomic():
+        with _collector_paused(), transaction.atomic():
             _allocate(run)
     except (ValidationError, Conflict) as error:
         message = "；".join(error.messages) if isinstance(error, ValidationError) else error.message
@@ -321,6 +328,24 @@ def execute_allocation(*, run_id: int) -> AllocationRun:
         raise
     run.refresh_from_db()
     return run
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector during one run, then restore it as it was.
+
+    A run keeps tens of thousands of rows, units and results alive at once; each of them counts towards the
+    collector's thresholds, so a run set off a full collection, which walks every object of the worker's process
+    (0.15 to 0.6 s at 10,000 applications, about a quarter of the run). Reference counting still frees what the
+    run drops; what little cyclic garbage it leaves is collected after it, as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _allocate(run: AllocationRun) -> None:

@@ -2,6 +2,7 @@
 fallback (SQLite, which limits the variables of one statement and is only the embedded default)."""
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models
@@ -97,10 +98,10 @@ def _update_from_arrays(
     assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in model_fields)
     value_columns = ", ".join([pk_column, *(quote(f.column) for f in model_fields)])
     pk_cast = meta.pk.db_type(connection).replace("bigserial", "bigint").replace("serial", "integer")
-    arrays: list[Sequence[Any]] = [list(pks)]
+    arrays: list[Any] = [number_array(pks) or list(pks)]
     for f, column in zip(model_fields, values, strict=True):
         if isinstance(f, PLAIN_FIELDS):  # psycopg adapts these values as they are
-            arrays.append(list(column))
+            arrays.append(number_array(column) or list(column))
         else:
             arrays.append([f.get_db_prep_save(value, connection) for value in column])
     unnest = ", ".join(f"%s::{cast}[]" for cast in [pk_cast, *casts])
@@ -110,6 +111,17 @@ def _update_from_arrays(
             f"WHERE t.{pk_column} = v.{pk_column}",
             arrays,
         )
+
+
+def number_array(values: Sequence[Any]) -> str | None:
+    """The PostgreSQL array literal of whole numbers and finite Decimals (``{1,2.50}``), to be cast by the statement
+    (``%s::numeric(12,2)[]``); None when any value is something else (None, a bool, a string…), for the caller to
+    pass the list as it is. One join instead of psycopg adapting and quoting each element of a long list."""
+    for value in values:
+        kind = type(value)
+        if kind is not int and (kind is not Decimal or not value.is_finite()):
+            return None
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def copy_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

@@ -56,3 +56,13 @@ def test_bulk_set_with_rows_as_dicts_gives_the_same():
     first.refresh_from_db()
     second.refresh_from_db()
     assert (first.amount, second.amount) == (Decimal("8.00"), Decimal("9.00"))
+
+
+def test_number_array_is_a_literal_of_numbers_only():
+    from core.db import number_array
+
+    assert number_array([1, 22, 333]) == "{1,22,333}"
+    assert number_array([Decimal("1.50"), Decimal("0.00"), 7]) == "{1.50,0.00,7}"
+    assert number_array([]) == "{}"
+    for other in ([1, None], [True], ["1"], [Decimal("NaN")], [1.5]):
+        assert number_array(other) is None
