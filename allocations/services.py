@@ -2,7 +2,7 @@
 
 Queries do not grow with the number of applications: a call's approved applications, their units and the
 frozen context are each read once, as tuples (no model instances), the programs and tiers come from the
-configuration cache, and each table is written by one statement (COPY or UPDATE … FROM (VALUES …) on PostgreSQL).
+configuration cache, and each table is written by one statement (COPY or UPDATE … FROM unnest(…) on PostgreSQL).
 """
 
 import gc
@@ -350,7 +350,7 @@ def _collector_paused() -> Iterator[None]:
 
 def _allocate(run: AllocationRun) -> None:
     """Sweep the caps, then allocate per program: read once as tuples, one write per table (no correlated
-    subquery: the applications' amounts are one UPDATE … FROM (VALUES …) with the swept standard amounts)."""
+    subquery: the applications' amounts are one UPDATE … FROM unnest(…) with the swept standard amounts)."""
     call = Call.objects.select_for_update().get(pk=run.call_id)
     if is_frozen(call):
         raise Conflict(_("本批次已进入公示，资助金额已锁定，不能重新分配"), code=AllocationErrorCode.ALLOCATION_FROZEN)
