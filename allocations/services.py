@@ -2,12 +2,16 @@
 
 Queries do not grow with the number of applications: a call's approved applications, their units and the
 frozen context are each read once, as tuples (no model instances), the programs and tiers come from the
-configuration cache, and each table is written by one statement (COPY or UPDATE … FROM (VALUES …) on PostgreSQL).
+configuration cache, and each table is written by one statement (COPY or UPDATE … FROM unnest(…) on PostgreSQL).
 """
 
+import gc
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
+from operator import itemgetter
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,8 +33,8 @@ from allocations.models import (
     RunStatus,
 )
 from applications.models import APPROVED_STATES, Application, ApplicationUnit, OrganisationYear, State
-from applications.services import count_units
-from core.db import bulk_insert, bulk_set, copy_rows
+from applications.services import cap_policy, count_units
+from core.db import bulk_insert, bulk_set, bulk_set_columns, copy_rows, number_array
 from core.exceptions import Conflict
 from programs.models import Call, OrganisationAnnualCap, ProgramBudget
 from programs.rules import (
@@ -101,7 +105,7 @@ def _lock_organisation_years(organisation_ids: set[int], year: int) -> None:
                 f"INSERT INTO {table} (organisation_id, year) "  # noqa: S608
                 "SELECT o, %s FROM unnest(%s::bigint[]) AS o ORDER BY o "
                 "ON CONFLICT (organisation_id, year) DO UPDATE SET year = EXCLUDED.year",
-                [year, ordered],
+                [year, number_array(ordered) or ordered],
             )
         return
     OrganisationYear.objects.bulk_create(
@@ -140,6 +144,8 @@ def _sweep(call: Call, actor: User | None) -> tuple[CapSweep, list[Approved], di
     program_ids = {a[2] for a in applications}
     _lock_organisation_years(organisation_ids, year)
     configs = {program_id: program_config(program_id) for program_id in program_ids}
+    tiers_of = {program_id: config.tiers_by_id for program_id, config in configs.items()}
+    policies = {program_id: cap_policy(config.program) for program_id, config in configs.items()}
     units_of = _approved_units(call)
 
     # Frozen context: units and money of the organisations' applications on notice or later.
@@ -179,7 +185,7 @@ def _sweep(call: Call, actor: User | None) -> tuple[CapSweep, list[Approved], di
         key = (organisation_id, program_id)
         config = configs[program_id]
         program = config.program
-        tiers = config.tiers_by_id
+        tiers = tiers_of[program_id]
         units = units_of.get(pk, [])
         inputs = []
         groups = []
@@ -189,7 +195,10 @@ def _sweep(call: Call, actor: User | None) -> tuple[CapSweep, list[Approved], di
             amount = tier.amount if tier else (program.unit_amount or Decimal("0"))
             inputs.append(UnitInput(key=unit_key, unit_amount=amount, claim_amount=claim, tier_group=group))
             groups.append(group)
-        results = count_units(program, inputs, dict(counted[key]), set(funded[key]))
+        # count_units copies what it is given: no copy here, and no empty entry made for an unseen key.
+        results = count_units(
+            program, inputs, counted.get(key) or {}, funded.get(key) or set(), policy=policies[program_id]
+        )
         for unit, group, result in zip(units, groups, results, strict=True):
             if (unit[5], unit[6]) != (result.counted_amount, result.reason_code):
                 unit_updates.append(
@@ -254,11 +263,12 @@ def _write_amounts(applications: list[Approved], standards: dict[int, Decimal], 
     """One UPDATE of the applications: the standard amounts the sweep changed and, after an allocation, every
     application's allocated amount."""
     if allocated:
-        rows = [(a[0], {"standard_amount": standards[a[0]], "allocated_amount": allocated[a[0]]}) for a in applications]
-        bulk_set(Application, rows, ["standard_amount", "allocated_amount"])
+        pks = [a[0] for a in applications]
+        amounts = {"standard_amount": [standards[pk] for pk in pks], "allocated_amount": [allocated[pk] for pk in pks]}
     else:
-        rows = [(a[0], {"standard_amount": standards[a[0]]}) for a in applications if standards[a[0]] != a[3]]
-        bulk_set(Application, rows, ["standard_amount"])
+        pks = [a[0] for a in applications if standards[a[0]] != a[3]]
+        amounts = {"standard_amount": [standards[pk] for pk in pks]}
+    bulk_set_columns(Application, pks, amounts)
 
 
 def progress_key(run_id: int) -> str:
@@ -303,7 +313,7 @@ def execute_allocation(*, run_id: int) -> AllocationRun:
         run.status = RunStatus.RUNNING
         run.save(update_fields=["status"])
     try:
-        with transaction.atomic():
+        with _collector_paused(), transaction.atomic():
             _allocate(run)
     except (ValidationError, Conflict) as error:
         message = "；".join(error.messages) if isinstance(error, ValidationError) else error.message
@@ -320,9 +330,27 @@ def execute_allocation(*, run_id: int) -> AllocationRun:
     return run
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector during one run, then restore it as it was.
+
+    A run keeps tens of thousands of rows, units and results alive at once; each of them counts towards the
+    collector's thresholds, so a run set off a full collection, which walks every object of the worker's process
+    (0.15 to 0.6 s at 10,000 applications, about a quarter of the run). Reference counting still frees what the
+    run drops; what little cyclic garbage it leaves is collected after it, as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _allocate(run: AllocationRun) -> None:
     """Sweep the caps, then allocate per program: read once as tuples, one write per table (no correlated
-    subquery: the applications' amounts are one UPDATE … FROM (VALUES …) with the swept standard amounts)."""
+    subquery: the applications' amounts are one UPDATE … FROM unnest(…) with the swept standard amounts)."""
     call = Call.objects.select_for_update().get(pk=run.call_id)
     if is_frozen(call):
         raise Conflict(_("本批次已进入公示，资助金额已锁定，不能重新分配"), code=AllocationErrorCode.ALLOCATION_FROZEN)
@@ -345,7 +373,7 @@ def _allocate(run: AllocationRun) -> None:
         .values_list("program_id", "total")
     )
     by_program: dict[int, list[Approved]] = defaultdict(list)
-    for application in sorted(applications, key=lambda a: (a[2], a[0])):
+    for application in sorted(applications, key=itemgetter(2, 0)):
         by_program[application[2]].append(application)
 
     results: list[AllocationProgramResult] = []

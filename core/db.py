@@ -2,6 +2,7 @@
 fallback (SQLite, which limits the variables of one statement and is only the embedded default)."""
 
 from collections.abc import Iterable, Sequence
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection, models
@@ -39,14 +40,13 @@ def bulk_insert(model: type[models.Model], objects: Sequence[models.Model], fiel
 
 
 def bulk_set(model: type[models.Model], rows: Iterable[tuple[Any, dict[str, Any]]], fields: Sequence[str]) -> int:
-    """Set ``fields`` of many rows, given as (pk, {field: value}); one UPDATE … FROM (VALUES …) on PostgreSQL.
+    """Set ``fields`` of many rows, given as (pk, {field: value}); one UPDATE … FROM unnest(…) on PostgreSQL.
 
     Return the number of rows given. Elsewhere fall back to ``bulk_update``.
     """
     rows = list(rows)
     if not rows:
         return 0
-    meta = model._meta
     if connection.vendor != "postgresql":
         objects = []
         for pk, values in rows:
@@ -56,6 +56,40 @@ def bulk_set(model: type[models.Model], rows: Iterable[tuple[Any, dict[str, Any]
             objects.append(obj)
         model.objects.bulk_update(objects, list(fields), batch_size=500)
         return len(rows)
+    model_fields = [model._meta.get_field(name) for name in fields]
+    # Values are read by the field's name (a foreign key's value under its name, whichever attribute was given).
+    _update_from_arrays(
+        model, [pk for pk, _values in rows], [[values[f.name] for _pk, values in rows] for f in model_fields], fields
+    )
+    return len(rows)
+
+
+def bulk_set_columns(model: type[models.Model], pks: Sequence[Any], columns: dict[str, Sequence[Any]]) -> int:
+    """Set many rows' fields given as columns: ``pks`` and, per field name, the values in the same order (no
+    per-row dict). One UPDATE … FROM unnest(…) on PostgreSQL; elsewhere ``bulk_update``. Return the number of rows."""
+    if not pks:
+        return 0
+    fields = list(columns)
+    if connection.vendor != "postgresql":
+        objects = []
+        for i, pk in enumerate(pks):
+            obj = model(pk=pk)
+            for name in fields:
+                setattr(obj, name, columns[name][i])
+            objects.append(obj)
+        model.objects.bulk_update(objects, fields, batch_size=500)
+        return len(pks)
+    _update_from_arrays(model, pks, [columns[name] for name in fields], fields)
+    return len(pks)
+
+
+def _update_from_arrays(
+    model: type[models.Model], pks: Sequence[Any], values: Sequence[Sequence[Any]], fields: Sequence[str]
+) -> None:
+    """One UPDATE … FROM unnest(one array per column) on PostgreSQL: as many parameters as columns, whatever the
+    number of rows (a VALUES list with a placeholder per value cost more in parsing the statement, on both sides,
+    than the UPDATE itself)."""
+    meta = model._meta
     quote = connection.ops.quote_name
     table = quote(meta.db_table)
     pk_column = quote(meta.pk.column)
@@ -64,14 +98,12 @@ def bulk_set(model: type[models.Model], rows: Iterable[tuple[Any, dict[str, Any]
     assignments = ", ".join(f"{quote(f.column)} = v.{quote(f.column)}" for f in model_fields)
     value_columns = ", ".join([pk_column, *(quote(f.column) for f in model_fields)])
     pk_cast = meta.pk.db_type(connection).replace("bigserial", "bigint").replace("serial", "integer")
-    # One array per column, unnested: three parameters whatever the number of rows (a VALUES list with a
-    # placeholder per value cost more in parsing the statement, on both sides, than the UPDATE itself).
-    arrays: list[list[Any]] = [[pk for pk, _values in rows]]
-    for f in model_fields:
+    arrays: list[Any] = [number_array(pks) or list(pks)]
+    for f, column in zip(model_fields, values, strict=True):
         if isinstance(f, PLAIN_FIELDS):  # psycopg adapts these values as they are
-            arrays.append([values[f.name] for _pk, values in rows])
+            arrays.append(number_array(column) or list(column))
         else:
-            arrays.append([f.get_db_prep_save(values[f.name], connection) for _pk, values in rows])
+            arrays.append([f.get_db_prep_save(value, connection) for value in column])
     unnest = ", ".join(f"%s::{cast}[]" for cast in [pk_cast, *casts])
     with connection.cursor() as cursor:
         cursor.execute(
@@ -79,7 +111,17 @@ def bulk_set(model: type[models.Model], rows: Iterable[tuple[Any, dict[str, Any]
             f"WHERE t.{pk_column} = v.{pk_column}",
             arrays,
         )
-    return len(rows)
+
+
+def number_array(values: Sequence[Any]) -> str | None:
+    """The PostgreSQL array literal of whole numbers and finite Decimals (``{1,2.50}``), to be cast by the statement
+    (``%s::numeric(12,2)[]``); None when any value is something else (None, a bool, a string…), for the caller to
+    pass the list as it is. One join instead of psycopg adapting and quoting each element of a long list."""
+    for value in values:
+        kind = type(value)
+        if kind is not int and (kind is not Decimal or not value.is_finite()):
+            return None
+    return "{" + ",".join(map(str, values)) + "}"
 
 
 def copy_rows(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

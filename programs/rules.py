@@ -49,12 +49,14 @@ def normalise_unit_key(key: str) -> str:
     Certificate numbers are typed by hand, often with a Chinese input method: "cnca-123 ", "ＣＮＣＡ－１２３" and
     "CNCA\u200b-123" are the same certificate as "CNCA-123".
     """
+    if key.isascii():  # NFKC leaves ASCII as it is, and no ASCII character is a format character (Cf)
+        return " ".join(key.split()).upper()
     folded = unicodedata.normalize("NFKC", key)
     visible = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
     return " ".join(visible.split()).upper()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnitInput:
     """One unit of an application: a certificate, an accreditation, a matter, an honour, or the whole project.
 
@@ -74,7 +76,7 @@ class UnitInput:
             raise ValueError(f"claim_amount must be a non-negative amount, got {self.claim_amount}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CapPolicy:
     """How a program counts units: claims, the yearly count cap and once-per-key funding."""
 
@@ -87,7 +89,7 @@ class CapPolicy:
             raise ValueError(f"max_units_per_year must not be negative, got {self.max_units_per_year}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class UnitResult:
     """What a unit counts towards the standard amount, and why not in full ("" codes mean counted)."""
 
@@ -166,7 +168,7 @@ def standard_amount(results: Sequence[UnitResult]) -> Decimal:
     return sum((result.counted_amount for result in results), ZERO).quantize(CENT)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CappedAmount:
     """An application's amount after the organisation annual cap ("" reason code when not cut)."""
 

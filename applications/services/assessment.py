@@ -54,18 +54,25 @@ def unit_inputs(application: Application, units: list[ApplicationUnit]) -> list[
 
 
 def count_units(
-    program: Program, inputs: list[UnitInput], per_group: dict[str, int], funded: set[str]
+    program: Program,
+    inputs: list[UnitInput],
+    per_group: dict[str, int],
+    funded: set[str],
+    *,
+    policy: CapPolicy | None = None,
 ) -> list[UnitResult]:
     """Count units in their order, except that where only one tier a year is funded the highest counts first.
 
     操作规程 第十条第一款：同一年度获得多项荣誉的，按最高档次资助。
+    ``policy`` is ``cap_policy(program)``, for a caller counting many applications of one program.
     """
+    if policy is None:
+        policy = cap_policy(program)
+    if not program.one_tier_per_year:  # counted in their own order: nothing to reorder
+        return compute_units(inputs, policy, units_already_counted=per_group, funded_keys=funded)
     order = list(range(len(inputs)))
-    if program.one_tier_per_year:
-        order.sort(key=lambda i: inputs[i].unit_amount, reverse=True)
-    results = compute_units(
-        [inputs[i] for i in order], cap_policy(program), units_already_counted=per_group, funded_keys=funded
-    )
+    order.sort(key=lambda i: inputs[i].unit_amount, reverse=True)
+    results = compute_units([inputs[i] for i in order], policy, units_already_counted=per_group, funded_keys=funded)
     by_index = dict(zip(order, results, strict=True))
     return [by_index[i] for i in range(len(inputs))]
 

@@ -412,3 +412,26 @@ def test_total_within_the_budget_gets_every_standard_amount(standards: dict[int,
     assert allocation.fully_funded is True
     assert allocation.factor is None
     assert allocation.amounts == standards
+
+
+def _normalise_in_full(key: str) -> str:
+    """The full normalisation (NFKC, format characters dropped), without the shortcut for ASCII keys."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKC", key)
+    visible = "".join(ch for ch in folded if unicodedata.category(ch) != "Cf")
+    return " ".join(visible.split()).upper()
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_an_ascii_key_normalises_as_in_full(key):
+    from programs.rules import normalise_unit_key
+
+    assert normalise_unit_key(key) == _normalise_in_full(key)
+
+
+@pytest.mark.parametrize("key", ["cnca-123 ", "ＣＮＣＡ－１２３", "CNCA\u200b-123", " cnca\t-123", "ｃｎｃａ　-123"])
+def test_typed_keys_normalise_as_in_full(key):
+    from programs.rules import normalise_unit_key
+
+    assert normalise_unit_key(key) == _normalise_in_full(key)
