@@ -8,8 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.cache.backends.locmem import LocMemCache
-from django.core.cache.backends.redis import RedisCache
 
+from core.cache import RedisCache
 from core.throttling import ScopedRateThrottle, UserRateThrottle, sliding_estimate
 
 REDIS_URL = os.environ.get("REDIS_URL")
