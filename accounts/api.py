@@ -15,7 +15,7 @@ from accounts.auth import SecondFactorRefused, check_api_second_factor
 from accounts.error_codes import AccountErrorCode
 from accounts.models import ApiToken, Organisation
 from accounts.tokens import issue_token
-from core.api import StrictCharField, StrictModelSerializer, error_responses
+from core.api import ModelSerializer, StrictCharField, StrictModelSerializer, error_responses
 from core.parsers import LimitedJSONParser
 
 
@@ -44,7 +44,7 @@ class TokenResponseSerializer(serializers.Serializer):
     expiry = serializers.DateTimeField(help_text=_("过期时间；过期后须重新获取"))
 
 
-class ApiTokenSerializer(serializers.ModelSerializer):
+class ApiTokenSerializer(ModelSerializer):
     current = serializers.SerializerMethodField(help_text=_("是否为本次请求所用的令牌"))
 
     class Meta:

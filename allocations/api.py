@@ -11,11 +11,11 @@ from rest_framework.views import APIView
 
 from allocations.models import AllocationProgramResult, AllocationRun
 from allocations.services import current_progress, may_allocate, start_allocation
-from core.api import error_responses
+from core.api import ModelSerializer, error_responses
 from programs.models import Call
 
 
-class ProgramResultSerializer(serializers.ModelSerializer):
+class ProgramResultSerializer(ModelSerializer):
     program = serializers.CharField(source="program.code")
     program_name = serializers.CharField(source="program.name")
 
@@ -35,7 +35,7 @@ class ProgramResultSerializer(serializers.ModelSerializer):
         )
 
 
-class AllocationRunSerializer(serializers.ModelSerializer):
+class AllocationRunSerializer(ModelSerializer):
     programs = ProgramResultSerializer(many=True, read_only=True)
     progress = serializers.SerializerMethodField()
     started_by = serializers.CharField(source="started_by.get_full_name", default=None, allow_null=True)

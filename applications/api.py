@@ -31,7 +31,7 @@ from applications.models import (
     State,
     is_member,
 )
-from core.api import AmountTextField, DateTextField, StrictCharField, error_responses
+from core.api import AmountTextField, DateTextField, ModelSerializer, StrictCharField, error_responses
 from core.parsers import LimitedJSONParser
 from programs.models import Call, Program
 
@@ -53,7 +53,7 @@ def _is_applicant_view(application: Application, user: Any) -> bool:
 # --- Read body ---------------------------------------------------------------------------------
 
 
-class ApplicationUnitSerializer(serializers.ModelSerializer):
+class ApplicationUnitSerializer(ModelSerializer):
     # Null for programs without tiers (per unit or fixed amounts).
     tier = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
@@ -63,7 +63,7 @@ class ApplicationUnitSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ApplicationTargetSerializer(serializers.ModelSerializer):
+class ApplicationTargetSerializer(ModelSerializer):
     class Meta:
         model = PerformanceTarget
         fields = ("indicator", "target", "unit")
@@ -88,7 +88,7 @@ class EligibilityCheckSerializer(serializers.Serializer):
     message = serializers.CharField(read_only=True)
 
 
-class ApplicationAttachmentSerializer(serializers.ModelSerializer):
+class ApplicationAttachmentSerializer(ModelSerializer):
     name = serializers.CharField(source="original_name", read_only=True)
     url = serializers.SerializerMethodField()
 
@@ -107,7 +107,7 @@ class ApplicationAttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request is not None else path
 
 
-class ApplicationEventSerializer(serializers.ModelSerializer):
+class ApplicationEventSerializer(ModelSerializer):
     label = serializers.SerializerMethodField()
     # Plain strings: the same choices as ``state`` would otherwise appear as three enums in the schema.
     from_state = serializers.CharField(read_only=True)
@@ -138,7 +138,7 @@ class ApplicationEventSerializer(serializers.ModelSerializer):
         return role.group_name if role is not None else _("工作人员")
 
 
-class ApplicationBaseSerializer(serializers.ModelSerializer):
+class ApplicationBaseSerializer(ModelSerializer):
     """Fields both the list and the detail show; every value here is read without extra queries."""
 
     call = serializers.PrimaryKeyRelatedField(read_only=True)

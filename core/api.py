@@ -3,6 +3,7 @@
 Every error is ``{"code": "<stable_code>", "detail": "<中文说明>", "fields": {...}}``.
 """
 
+import copy
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -80,11 +81,29 @@ class DateTextField(StrictCharField):
     """A date as ISO text (2026-03-15), passed on to the service, which judges it with the rest of the body."""
 
 
-class StrictModelSerializer(serializers.ModelSerializer):
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's ModelSerializer, its fields worked out from the model once per class.
+
+    DRF inspects the model and builds every field anew for each serializer it makes (for each request, and for each
+    nested list); the answer of a write spent more time there than in turning the rows into JSON. Here the fields
+    built the first time are kept on the class, and each serializer gets its own copies (DRF copies a field by
+    making it again from its arguments, as it does for the declared fields), so nothing is shared between requests.
+    A subclass whose fields depend on the request or context would override ``get_fields``; none does.
+    """
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        built = type(self).__dict__.get("_fields_built")
+        if built is None:
+            built = super().get_fields()
+            type(self)._fields_built = built
+        return copy.deepcopy(built)
+
+
+class StrictModelSerializer(ModelSerializer):
     """A ModelSerializer whose text model fields are ``StrictCharField``."""
 
     serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
+        **ModelSerializer.serializer_field_mapping,
         models.CharField: StrictCharField,
         models.TextField: StrictCharField,
     }

@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import ErrorSerializer, StrictCharField, error_responses
+from core.api import ErrorSerializer, ModelSerializer, StrictCharField, error_responses
 from core.parsers import LimitedJSONParser
 from payouts import services
 from payouts.error_codes import PayoutErrorCode
@@ -47,7 +47,7 @@ def file_response(filename: str, content: Iterator[bytes], fmt: str) -> Streamin
     return response
 
 
-class PayoutLineSerializer(serializers.ModelSerializer):
+class PayoutLineSerializer(ModelSerializer):
     application = serializers.IntegerField(source="application_id")
     bank_account_number = serializers.SerializerMethodField()
 
@@ -78,7 +78,7 @@ class PayoutLineSerializer(serializers.ModelSerializer):
         return account_shown_to(self.context["request"].user, line)
 
 
-class PayoutBatchSerializer(serializers.ModelSerializer):
+class PayoutBatchSerializer(ModelSerializer):
     created_by = serializers.CharField(source="created_by.get_full_name")
     approved_by = serializers.CharField(source="approved_by.get_full_name", default=None, allow_null=True)
 

@@ -12,19 +12,19 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from core.api import error_responses
+from core.api import ModelSerializer, error_responses
 from core.uploads import ALLOWED_UPLOADS
 from programs.models import AttachmentRequirement, Call, FieldType, FormField, MaterialTemplate, Program, Tier
 from programs.selectors import configured_public_programs, public_calls
 
 
-class TierSerializer(serializers.ModelSerializer):
+class TierSerializer(ModelSerializer):
     class Meta:
         model = Tier
         fields = ("code", "name", "amount", "tier_group")
 
 
-class RequiredAttachmentSerializer(serializers.ModelSerializer):
+class RequiredAttachmentSerializer(ModelSerializer):
     """A material the program asks for, with what an upload of it must be."""
 
     label = serializers.CharField(source="name", read_only=True, help_text=_("材料名称（同 name）"))
@@ -76,7 +76,7 @@ class RequiredAttachmentSerializer(serializers.ModelSerializer):
         return settings.FILE_UPLOAD_MAX_BYTES
 
 
-class FormFieldSerializer(serializers.ModelSerializer):
+class FormFieldSerializer(ModelSerializer):
     """An extra question of the program's form; its answer goes in the application's ``form_data`` under ``name``."""
 
     type = serializers.ChoiceField(source="field_type", choices=FieldType.choices, read_only=True)
@@ -91,7 +91,7 @@ class FormFieldSerializer(serializers.ModelSerializer):
         fields = ("name", "label", "type", "type_label", "choices", "required", "help_text")
 
 
-class ProgramSerializer(serializers.ModelSerializer):
+class ProgramSerializer(ModelSerializer):
     tiers = TierSerializer(many=True, read_only=True)
     required_attachments = RequiredAttachmentSerializer(source="attachment_requirements", many=True, read_only=True)
     form_fields = FormFieldSerializer(many=True, read_only=True)
@@ -129,7 +129,7 @@ class ProgramSerializer(serializers.ModelSerializer):
         )
 
 
-class CallSerializer(serializers.ModelSerializer):
+class CallSerializer(ModelSerializer):
     programs = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     is_open = serializers.SerializerMethodField()
 

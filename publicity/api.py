@@ -10,7 +10,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import StrictCharField, error_responses
+from core.api import ModelSerializer, StrictCharField, error_responses
 from core.net import client_ip
 from core.parsers import LimitedJSONParser
 from core.throttling import ScopedRateThrottle
@@ -20,7 +20,7 @@ from publicity.error_codes import PublicityErrorCode
 from publicity.models import Objection, PublicityEntry, PublicityNotice
 
 
-class EntrySerializer(serializers.ModelSerializer):
+class EntrySerializer(ModelSerializer):
     organisation = serializers.CharField(source="organisation_name")
     program = serializers.CharField(source="program_code")
 
@@ -29,7 +29,7 @@ class EntrySerializer(serializers.ModelSerializer):
         fields = ("id", "organisation", "program", "program_name", "amount")
 
 
-class NoticeSerializer(serializers.ModelSerializer):
+class NoticeSerializer(ModelSerializer):
     entries = EntrySerializer(many=True, read_only=True)
 
     class Meta:
@@ -48,7 +48,7 @@ class ObjectionInputSerializer(serializers.Serializer):
     letter = serializers.FileField(required=False, allow_null=True)
 
 
-class ObjectionReceiptSerializer(serializers.ModelSerializer):
+class ObjectionReceiptSerializer(ModelSerializer):
     """What the objector gets back: no identity is echoed."""
 
     class Meta:
